@@ -1,0 +1,110 @@
+// `mmc eval --run RUN`: metrics of a run's checkpoint on val or test, with modalities missing.
+import { meanFeatures, presenceMasks, type Protocol } from '../core/absence.js';
+import type { ClassMetrics } from '../core/metrics.js';
+import { FusionModel } from '../core/model.js';
+import { evaluateSplit } from '../core/predict.js';
+import { Rng } from '../core/rng.js';
+import { disposeSplit, toTensors, type TensorSplit } from '../core/tensors.js';
+import { UsageError } from '../errors.js';
+import { writeJsonAtomic } from '../run/atomic.js';
+import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
+import type { RunContext } from '../run/context.js';
+import type { RunFolder } from '../run/run-folder.js';
+import { dataFor, modelSpec } from './setup.js';
+
+export interface EvalOptions {
+  run: RunFolder;
+  missing: string[]; // modalities to remove
+  rate: number; // fraction of samples that lose them
+  protocol: Protocol;
+  split: 'val' | 'test';
+  checkpoint: 'best' | 'last';
+  seed: number; // which samples lose the modality
+  name?: string; // eval/<name>.json
+}
+
+export interface EvalResult {
+  run: string;
+  file: string;
+  split: string;
+  protocol: Protocol;
+  checkpoint: string;
+  condition: { missing: string[]; rate: number; seed: number };
+  metrics: ClassMetrics;
+  all_present: ClassMetrics;
+  per_modality: { modality: string; alone: ClassMetrics; missing: ClassMetrics }[];
+}
+
+export async function evaluateRun(ctx: RunContext, o: EvalOptions): Promise<EvalResult> {
+  const config = ctx.config;
+  const dataset = dataFor(config);
+  const spec = modelSpec(config, dataset);
+  const names = spec.modalities.map((m) => m.name);
+  for (const m of o.missing) {
+    if (!names.includes(m)) throw new UsageError(`--missing-modality ${m}: the run's modalities are ${names.join(', ')}`);
+  }
+  const dir = checkpointDir(o.run.path('checkpoints'), o.checkpoint);
+  if (!dir) throw new UsageError(`run ${o.run.id} has no ${o.checkpoint} checkpoint yet`);
+  const model = new FusionModel(spec, new Rng(0)); // initial values are overwritten by the checkpoint
+  model.setWeights(loadCheckpoint(dir).weights);
+  const binary = dataset.task === 'binary';
+
+  const split = toTensors(dataset.splits[o.split], names);
+  let trainT: TensorSplit | null = null;
+  let fill: Record<string, Float32Array> | null = null;
+  if (o.protocol === 'mean') {
+    trainT = toTensors(dataset.splits.train, names);
+    fill = await meanFeatures(model, trainT);
+    disposeSplit(trainT);
+  }
+  const run = (missing: string[], rate: number) =>
+    evaluateSplit(model, split, binary, { masks: presenceMasks(split.n, names, { modalities: missing, rate, seed: o.seed }), fill });
+  try {
+    const allPresent = await run([], 0);
+    const metrics = o.missing.length ? await run(o.missing, o.rate) : allPresent;
+    const perModality = [];
+    for (const m of names) {
+      perModality.push({ modality: m, alone: await run(names.filter((n) => n !== m), 1), missing: await run([m], 1) });
+    }
+    const name = o.name ?? evalName(o);
+    const file = o.run.path('eval', `${name}.json`);
+    const result: EvalResult = {
+      run: o.run.id,
+      file,
+      split: o.split,
+      protocol: o.protocol,
+      checkpoint: o.checkpoint,
+      condition: { missing: o.missing, rate: o.missing.length ? o.rate : 0, seed: o.seed },
+      metrics,
+      all_present: allPresent,
+      per_modality: perModality,
+    };
+    writeJsonAtomic(file, result);
+    return result;
+  } finally {
+    disposeSplit(split);
+    model.dispose();
+  }
+}
+
+function evalName(o: EvalOptions): string {
+  const cond = o.missing.length ? `missing-${o.missing.join('+')}-r${o.rate}` : 'full';
+  return `${o.split}-${o.checkpoint}-${o.protocol}-${cond}`.replace(/[^A-Za-z0-9_.+-]/g, '_');
+}
+
+const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1).padStart(5) : '  n/a');
+
+export function formatEvalTable(r: EvalResult): string {
+  const lines = [`run ${r.run}  split ${r.split}  checkpoint ${r.checkpoint}  protocol ${r.protocol}`];
+  const row = (label: string, m: ClassMetrics) =>
+    `${label.padEnd(28)} ${pct(m.accuracy)}  ${pct(m.macro_f1)}  ${m.cross_entropy.toFixed(4).padStart(8)}` + (m.roc_auc !== undefined ? `  ${pct(m.roc_auc)}  ${pct(m.pr_auc!)}` : '');
+  const binary = r.metrics.roc_auc !== undefined;
+  lines.push(`${'condition'.padEnd(28)} acc %  F1 %  ${'CE'.padStart(8)}${binary ? '  AUROC  AUPRC' : ''}`);
+  lines.push(row('all modalities', r.all_present));
+  if (r.condition.missing.length) lines.push(row(`${r.condition.missing.join('+')} missing (rate ${r.condition.rate})`, r.metrics));
+  for (const p of r.per_modality) {
+    lines.push(row(`${p.modality} alone`, p.alone));
+    lines.push(row(`${p.modality} missing`, p.missing));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,154 @@
+// `mmc train`: a fresh run, or `--resume` of an interrupted one, writing the run folder.
+import { writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { configToYaml } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { Adam } from '../core/adam.js';
+import { fit, initialFitState, type EpochRecord, type FitState } from '../core/fit.js';
+import { FusionModel } from '../core/model.js';
+import { evaluateSplit } from '../core/predict.js';
+import { Rng } from '../core/rng.js';
+import { disposeSplit, toTensors } from '../core/tensors.js';
+import { writeFileAtomic, writeJsonAtomic, appendJsonl, filterJsonl } from '../run/atomic.js';
+import { checkpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
+import type { RunContext } from '../run/context.js';
+import { captureEnv } from '../run/env.js';
+import { createProgress } from '../run/progress.js';
+import { createRunFolder, type RunFolder } from '../run/run-folder.js';
+import { UsageError } from '../errors.js';
+import { MMC_VERSION } from '../version.js';
+import { configHash, dataFor, modelSpec } from './setup.js';
+
+export interface TrainOptions {
+  resume?: RunFolder; // continue this run from checkpoints/last
+  stopAfter?: number; // stop (as if interrupted) after this many epochs in this session
+  command?: string; // run-folder command label
+}
+
+export interface TrainResult {
+  run: string;
+  status: 'finished' | 'interrupted';
+  summary: Record<string, unknown>;
+}
+
+export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<TrainResult> {
+  const config: Config = ctx.config;
+  const hash = configHash(config);
+  const dataset = dataFor(config);
+  const spec = modelSpec(config, dataset);
+  const binary = dataset.task === 'binary';
+
+  const folder = o.resume ?? createRunFolder(ctx.runsDir, o.command ?? 'train', config.name, hash);
+  const started = new Date().toISOString();
+  if (o.resume) {
+    const prev = folder.readRun();
+    if (prev.status === 'finished') throw new UsageError(`run ${folder.id} already finished; nothing to resume`);
+    folder.updateRun({ status: 'running', ended: null, resumed: [...(prev.resumed ?? []), started], error: undefined });
+  } else {
+    writeFileAtomic(folder.path('config.yaml'), configToYaml(config));
+    folder.writeRun({ id: folder.id, command: o.command ?? 'train', argv: ctx.argv, status: 'running', started, ended: null, config_hash: hash, parent: null, teacher: null });
+  }
+  const log = ctx.makeLogger(folder.path('log.jsonl'));
+  log.info({ backend: ctx.backend.name, package: ctx.backend.package, tfjs: ctx.backend.versions['tfjs-core'], skipped: ctx.backend.tried.map((t) => t.package) }, `backend ${ctx.backend.name}`);
+  writeJsonAtomic(folder.path('env.json'), captureEnv(ctx.backend, config.seed, dataset.hash, MMC_VERSION));
+
+  const rng = new Rng(config.seed);
+  const model = new FusionModel(spec, rng.fork()); // weights from their own stream…
+  const trainStream = rng.fork(); // …shuffles and dropout masks from another
+  const opt = new Adam(model.params, { beta1: config.train.optimizer.beta1, beta2: config.train.optimizer.beta2, eps: config.train.optimizer.eps, weightDecay: config.train.optimizer.weight_decay });
+  let state: FitState = initialFitState(trainStream);
+  const metricsPath = folder.path('metrics.jsonl');
+  let history: EpochRecord[] = [];
+  if (o.resume) {
+    const dir = checkpointDir(folder.path('checkpoints'), 'last');
+    if (dir) {
+      const ck = loadCheckpoint(dir);
+      model.setWeights(ck.weights);
+      opt.setState(ck.optimizer);
+      state = ck.state;
+    }
+    // Records after the checkpoint are redone; dropping them keeps the file free of duplicates.
+    history = filterJsonl<EpochRecord>(metricsPath, (r) => r.epoch <= state.epoch);
+    log.info({ epoch: state.epoch, step: state.step }, `resuming ${folder.id} after epoch ${state.epoch}`);
+  } else {
+    writeFileSync(metricsPath, '');
+  }
+
+  const names = model.modalityNames;
+  const trainT = toTensors(dataset.splits.train, names);
+  const valT = toTensors(dataset.splits.val, names);
+  log.info({ run: folder.id, modalities: names, fusion: spec.fusion.type, params: model.trainable.reduce((s, v) => s + v.size, 0), train: trainT.n, val: valT.n }, 'training');
+
+  const progress = createProgress(process.stderr, ctx.progress);
+  const stepsPerEpoch = Math.ceil(trainT.n / config.train.batch_size);
+  let sessionEpochs = 0;
+  const save = async (which: 'last' | 'best', s: FitState) => {
+    saveCheckpoint(folder.path('checkpoints'), which, { spec, weights: await model.weightValues(), optimizer: await opt.state(), state: s });
+  };
+  try {
+    progress.epochStart(state.epoch + 1, config.train.epochs, stepsPerEpoch);
+    state = await fit(model, opt, trainT, valT, config.train, state, binary, {
+      onStep: (done) => progress.step(done),
+      shouldStop: () => ctx.shouldStop() || (o.stopAfter !== undefined && sessionEpochs >= o.stopAfter),
+      onEpochEnd: async (rec, s, improved) => {
+        sessionEpochs++;
+        progress.epochEnd(`loss ${rec.train_loss.toFixed(4)} val_loss ${rec.val_loss.toFixed(4)} val_acc ${rec.val_acc.toFixed(4)} ${Math.round(rec.samples_per_s)} samples/s`);
+        appendJsonl(metricsPath, rec);
+        history.push(rec);
+        if (improved) await save('best', s);
+        await save('last', s);
+        log.debug({ ...rec }, `epoch ${rec.epoch}`);
+        if (!s.done) progress.epochStart(s.epoch + 1, config.train.epochs, stepsPerEpoch);
+      },
+    });
+  } catch (e) {
+    progress.stop();
+    folder.updateRun({ status: 'failed', ended: new Date().toISOString(), error: e instanceof Error ? e.message : String(e) });
+    throw e;
+  } finally {
+    progress.stop();
+    disposeSplit(trainT);
+    disposeSplit(valT);
+  }
+
+  const finished = state.done;
+  let summary: Record<string, unknown> = {};
+  if (finished) {
+    summary = await writeSummary(folder, config, model, dataset, history, state, binary);
+    log.info({ best_epoch: state.best?.epoch, test_acc: (summary.test as { accuracy: number }).accuracy }, 'finished');
+  } else {
+    log.warn({ epoch: state.epoch }, `stopped after epoch ${state.epoch}; continue with: mmc train --resume ${folder.dir}`);
+  }
+  folder.updateRun({ status: finished ? 'finished' : 'interrupted', ended: new Date().toISOString() });
+  opt.dispose();
+  model.dispose();
+  return { run: folder.dir, status: finished ? 'finished' : 'interrupted', summary };
+}
+
+async function writeSummary(folder: RunFolder, config: Config, model: FusionModel, dataset: ReturnType<typeof dataFor>, history: EpochRecord[], state: FitState, binary: boolean) {
+  // Test metrics of the best checkpoint (by the early-stopping metric).
+  const dir = checkpointDir(folder.path('checkpoints'), 'best');
+  if (dir) model.setWeights(loadCheckpoint(dir).weights);
+  const testT = toTensors(dataset.splits.test, model.modalityNames);
+  const test = await evaluateSplit(model, testT, binary);
+  disposeSplit(testT);
+  const last = history.at(-1);
+  const speeds = history.map((h) => h.samples_per_s);
+  const summary = {
+    run: folder.id,
+    name: config.name,
+    dataset: config.dataset.name,
+    modalities: model.modalityNames,
+    fusion: model.spec.fusion.type,
+    epochs: state.epoch,
+    steps: state.step,
+    best_epoch: state.best?.epoch ?? null,
+    best_metric: { name: config.train.early_stopping.metric, value: state.best?.value ?? null },
+    final: last ? { train_loss: last.train_loss, train_acc: last.train_acc, val_loss: last.val_loss, val_acc: last.val_acc } : null,
+    test,
+    samples_per_s: speeds.length ? speeds.reduce((a, b) => a + b, 0) / speeds.length : null,
+    num_tensors_end: tf.memory().numTensors,
+  };
+  writeJsonAtomic(folder.path('summary.json'), summary);
+  return summary;
+}

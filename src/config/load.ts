@@ -1,0 +1,133 @@
+// YAML → validated Config, with errors that name the file, line, column, key and expected type.
+import { readFileSync } from 'node:fs';
+import { Document, isMap, isPair, isScalar, LineCounter, parseDocument, stringify, type Node } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type Config } from './schema.js';
+import { applyOverride, parseOverride, type Override } from './overrides.js';
+import { ConfigError } from '../errors.js';
+import { knownKeysAt } from './schema-walk.js';
+
+export { ConfigError };
+
+type Path = (string | number)[];
+
+export interface LoadOptions {
+  overrides?: string[]; // "a.b=c" strings from --set
+}
+
+export function loadConfigFile(file: string, opts: LoadOptions = {}): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new ConfigError(`${file}: cannot read config (${err.code === 'ENOENT' ? 'no such file' : err.code ?? err.message})`);
+  }
+  return parseConfigText(text, file, opts);
+}
+
+export function parseConfigText(text: string, file: string, opts: LoadOptions = {}): Config {
+  if (text.includes('\u0000')) throw new ConfigError(`${file}: not a YAML text file (it contains NUL bytes)`);
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const { line, col } = lc.linePos(e.pos[0]);
+    throw new ConfigError(`${file}:${line}:${col}: invalid YAML: ${e.message.split('\n')[0]}`);
+  }
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    throw new ConfigError(`${file}: the config is empty; it needs at least a dataset section`);
+  }
+  if (!isMap(doc.contents)) throw new ConfigError(`${file}:1:1: the config must be a mapping of keys to values`);
+
+  const overrides: Override[] = (opts.overrides ?? []).map(parseOverride);
+  for (const o of overrides) applyOverride(doc, o);
+
+  const result = configSchema.safeParse(doc.toJS());
+  if (!result.success) throw new ConfigError(describeIssue(result.error.issues[0], doc, lc, file, overrides));
+  return result.data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, file: string, overrides: Override[]): string {
+  const path = issue.path as Path;
+  let keyPath = path.join('.');
+  let message = issue.message;
+  let where: Node | null = null;
+  let keyNode = false;
+
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0];
+    keyPath = [...path, key].join('.');
+    const parent = doc.getIn(path, true);
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
+      if (pair && isScalar(pair.key)) where = pair.key as Node;
+    }
+    keyNode = true;
+    const known = knownKeysAt(path);
+    const near = known ? closest(key, known) : null;
+    message = `unknown key${near ? ` (did you mean "${near}"?)` : ''}`;
+  } else if (issue.code === 'invalid_type') {
+    const value = doc.getIn(path);
+    message = value === undefined ? `missing required key (expected ${issue.expected})` : `expected ${issue.expected}, got ${describeValue(value)}`;
+  } else if (issue.code === 'invalid_value' && 'values' in issue) {
+    message = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(doc.getIn(path))}`;
+  } else if (issue.code === 'too_small' || issue.code === 'too_big') {
+    message = `${issue.message.replace(/^Too (small|big): expected (number|array|string) to (have|be) /, 'must be ')}, got ${describeValue(doc.getIn(path))}`;
+  }
+
+  // A key that a --set wrote is reported against that --set, not against a line of the file.
+  const fullPath = keyNode && issue.code === 'unrecognized_keys' ? [...path, issue.keys[0]] : path;
+  const fromOverride = overrides.find((o) => startsWith(fullPath, o.path));
+  if (fromOverride) return `--set ${fromOverride.raw}: ${keyPath || '(root)'}: ${message}`;
+
+  if (!where) {
+    // Nearest existing node on the path (a missing key points at its parent).
+    for (let n = path.length; n >= 0 && !where; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+      if (node && typeof node === 'object' && 'range' in (node as object)) where = node as Node;
+    }
+  }
+  const pos = where?.range ? lc.linePos(where.range[0]) : { line: 1, col: 1 };
+  return `${file}:${pos.line}:${pos.col}: ${keyPath || '(root)'}: ${message}`;
+}
+
+function startsWith(path: Path, prefix: Path): boolean {
+  return prefix.length <= path.length && prefix.every((p, i) => String(p) === String(path[i]));
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${String(v)}`;
+}
+
+function closest(word: string, options: string[]): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const o of options) {
+    const d = editDistance(word.toLowerCase(), o.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = o;
+    }
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) dp[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      dp[i][j] = Math.min(dp[i - 1][j] + 1, dp[i][j - 1] + 1, dp[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return dp[a.length][b.length];
+}
+
+/** The resolved config as YAML; `mmc train --config` accepts it back unchanged. */
+export function configToYaml(c: Config): string {
+  return stringify(c, { lineWidth: 0 });
+}

@@ -1,0 +1,145 @@
+// The one typed config that flows from YAML to the run. Every object is strict: unknown keys
+// are errors. Defaults live here and nowhere else, so the saved config.yaml is complete.
+import { z } from 'zod';
+
+const posInt = z.number().int().min(1);
+const nonNegInt = z.number().int().min(0);
+const prob = z.number().min(0).max(1);
+
+export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const PROTOCOLS = ['zero', 'mean'] as const;
+
+export const syntheticModalitySchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a name of letters, digits, _ or -'),
+    predictive_features: posInt.max(4096).default(8),
+    strength: z.number().min(0).max(1e3).default(1), // β: distance of class means in units of within-class spread
+    noise_features: nonNegInt.max(4096).default(8),
+    noise_scale: z.number().min(0).max(1e3).default(1),
+    sparsity: z.number().gt(0).max(1).default(1), // probability that each latent feature is active
+    input_dim: posInt.max(65536).default(32),
+  })
+  .strict();
+
+export const syntheticDatasetSchema = z
+  .object({
+    name: z.literal('synthetic'),
+    seed: nonNegInt.default(0),
+    num_classes: z.number().int().min(2).max(1000).default(10),
+    train_size: posInt.max(10_000_000).default(2000),
+    val_size: posInt.max(10_000_000).default(500),
+    test_size: posInt.max(10_000_000).default(1000),
+    modalities: z.array(syntheticModalitySchema).min(1).max(16),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const seen = new Set<string>();
+    d.modalities.forEach((m, i) => {
+      if (seen.has(m.name)) ctx.addIssue({ code: 'custom', path: ['modalities', i, 'name'], message: `duplicate modality name "${m.name}"` });
+      seen.add(m.name);
+    });
+  });
+
+// A discriminated union on `name`, so later datasets slot in beside synthetic.
+export const datasetSchema = z.discriminatedUnion('name', [syntheticDatasetSchema]);
+
+export const encoderSchema = z
+  .object({
+    type: z.literal('mlp').default('mlp'),
+    hidden: z.array(posInt.max(65536)).max(16).default([64]),
+    out_dim: posInt.max(65536).default(32),
+  })
+  .strict();
+
+export const fusionSchema = z
+  .object({
+    type: z.enum(['concat', 'sum', 'late']).default('concat'),
+    hidden: z.array(posInt.max(65536)).max(16).default([32]), // the fusion-head neurons the paper studies
+  })
+  .strict();
+
+export const modelSchema = z
+  .object({
+    encoder: encoderSchema.prefault({}),
+    fusion: fusionSchema.prefault({}),
+  })
+  .strict();
+
+export const optimizerSchema = z
+  .object({
+    name: z.literal('adam').default('adam'),
+    lr: z.number().gt(0).max(10).default(1e-3),
+    weight_decay: z.number().min(0).max(10).default(0), // decoupled (AdamW)
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    eps: z.number().gt(0).max(1).default(1e-8),
+  })
+  .strict();
+
+export const scheduleSchema = z
+  .object({
+    type: z.enum(['none', 'cosine', 'step']).default('none'),
+    step_size: posInt.default(10), // epochs between decays (step)
+    gamma: z.number().gt(0).max(1).default(0.1), // decay factor (step)
+    min_lr: z.number().min(0).default(0), // floor (cosine)
+  })
+  .strict();
+
+export const earlyStoppingSchema = z
+  .object({
+    metric: z.enum(['val_loss', 'val_acc']).default('val_loss'),
+    patience: nonNegInt.default(0), // 0 = off; best checkpoint is kept either way
+    min_delta: z.number().min(0).default(0),
+  })
+  .strict();
+
+export const trainSchema = z
+  .object({
+    epochs: posInt.max(1_000_000).default(10),
+    batch_size: posInt.max(1_000_000).default(64),
+    optimizer: optimizerSchema.prefault({}),
+    schedule: scheduleSchema.prefault({}),
+    early_stopping: earlyStoppingSchema.prefault({}),
+    modality_dropout: prob.lt(1).default(0), // per sample and modality; at least one modality always kept
+  })
+  .strict();
+
+export const evalSchema = z
+  .object({
+    protocol: z.enum(PROTOCOLS).default('zero'),
+    split: z.enum(['val', 'test']).default('test'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name of letters, digits, _, . or -').default('run'),
+    seed: nonNegInt.max(2 ** 53 - 1).default(0),
+    backend: z.enum(BACKENDS).default('auto'),
+    dataset: datasetSchema,
+    modalities: z.array(z.string()).min(1).nullable().default(null), // subset of the dataset's modalities; null = all
+    model: modelSchema.prefault({}),
+    train: trainSchema.prefault({}),
+    eval: evalSchema.prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const names = c.dataset.modalities.map((m) => m.name);
+    (c.modalities ?? []).forEach((m, i) => {
+      if (!names.includes(m)) ctx.addIssue({ code: 'custom', path: ['modalities', i], message: `"${m}" is not a modality of the dataset (it has ${names.join(', ')})` });
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type SyntheticDatasetConfig = z.infer<typeof syntheticDatasetSchema>;
+export type SyntheticModalityConfig = z.infer<typeof syntheticModalitySchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type TrainConfig = z.infer<typeof trainSchema>;
+export type Protocol = (typeof PROTOCOLS)[number];
+export type BackendChoice = (typeof BACKENDS)[number];
+
+/** The modalities a run uses: the config's subset, in dataset order. */
+export function usedModalities(c: Config): string[] {
+  const all = c.dataset.modalities.map((m) => m.name);
+  return c.modalities ? all.filter((n) => c.modalities!.includes(n)) : all;
+}

@@ -1,0 +1,69 @@
+// Missing modalities at evaluation: which samples lose which modality, and what replaces it.
+// Handling is at the encoder output (feature level): `zero` feeds zeros to the fusion operator
+// (in late fusion the modality leaves the logit average), `mean` feeds the modality's mean
+// training feature vector.
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from './rng.js';
+import type { FusionModel, Absence } from './model.js';
+import type { TensorSplit } from './tensors.js';
+
+export type Protocol = 'zero' | 'mean';
+
+export interface MissingSpec {
+  modalities: string[]; // which modalities go missing
+  rate: number; // fraction of samples that lose them (the same samples for each listed modality)
+  seed: number;
+}
+
+/** Presence per modality as 0/1 arrays (1 = present). */
+export function presenceMasks(n: number, all: string[], spec: MissingSpec | null): Record<string, Float32Array> {
+  const masks: Record<string, Float32Array> = {};
+  for (const m of all) masks[m] = new Float32Array(n).fill(1);
+  if (!spec || spec.modalities.length === 0 || spec.rate <= 0) return masks;
+  const k = Math.round(spec.rate * n);
+  const perm = new Rng(spec.seed).permutation(n);
+  for (const m of spec.modalities) {
+    if (!masks[m]) throw new Error(`unknown modality "${m}"`);
+    for (let i = 0; i < k; i++) masks[m][perm[i]] = 0;
+  }
+  return masks;
+}
+
+/** Mean encoder output per modality over a split (the `mean` protocol's fill rows). */
+export async function meanFeatures(model: FusionModel, split: TensorSplit, batch = 2048): Promise<Record<string, Float32Array>> {
+  const names = model.modalityNames;
+  const sums = tf.tidy(() => Object.fromEntries(names.map((n) => [n, tf.zeros([model.spec.encoder.outDim])]))) as Record<string, tf.Tensor>;
+  for (let s = 0; s < split.n; s += batch) {
+    const size = Math.min(batch, split.n - s);
+    const next = tf.tidy(() => {
+      const xs = Object.fromEntries(names.map((n) => [n, split.x[n].slice([s, 0], [size, -1])])) as Record<string, tf.Tensor2D>;
+      const f = model.encode(xs);
+      return Object.fromEntries(names.map((n) => [n, tf.add(sums[n], tf.sum(f[n], 0))]));
+    }) as Record<string, tf.Tensor>;
+    for (const n of names) sums[n].dispose();
+    Object.assign(sums, next);
+  }
+  const out: Record<string, Float32Array> = {};
+  for (const n of names) {
+    const d = (await sums[n].data()) as Float32Array;
+    out[n] = d.map((v) => v / split.n);
+    sums[n].dispose();
+  }
+  return out;
+}
+
+/** Build the model's Absence for rows [start, start+size). Caller disposes (run inside tidy). */
+export function absenceFor(masks: Record<string, Float32Array> | null, fill: Record<string, Float32Array> | null, start: number, size: number): Absence {
+  if (!masks) return {};
+  const a: Absence = { presence: {} };
+  for (const [m, mask] of Object.entries(masks)) {
+    const part = mask.subarray(start, start + size);
+    if (part.every((v) => v === 1)) continue; // present everywhere here: leave the features untouched
+    a.presence![m] = tf.tensor2d(part, [size, 1]);
+    if (fill?.[m]) {
+      a.fill ??= {};
+      a.fill[m] = tf.tensor2d(fill[m], [1, fill[m].length]);
+    }
+  }
+  return a;
+}

@@ -1,0 +1,15 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** Mean softmax cross-entropy of logits (n × C) against integer labels (n). */
+export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const logp = tf.logSoftmax(logits);
+    const onehot = tf.oneHot(labels, logits.shape[1]);
+    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), 1))) as tf.Scalar;
+  });
+}
+
+/** Number of rows whose arg-max equals the label, as a float scalar. */
+export function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')));
+}

@@ -1,0 +1,33 @@
+// Batched inference: class probabilities for a whole split, optionally with modalities absent.
+import * as tf from '@tensorflow/tfjs';
+import type { FusionModel } from './model.js';
+import type { TensorSplit } from './tensors.js';
+import { absenceFor } from './absence.js';
+import { classificationMetrics, type ClassMetrics } from './metrics.js';
+
+export interface PredictOptions {
+  masks?: Record<string, Float32Array> | null; // presence per modality (1 = present)
+  fill?: Record<string, Float32Array> | null; // mean-protocol rows; null = zero protocol
+  batch?: number;
+}
+
+export async function predictProbs(model: FusionModel, split: TensorSplit, o: PredictOptions = {}): Promise<Float32Array> {
+  const c = model.spec.numClasses;
+  const out = new Float32Array(split.n * c);
+  const batch = o.batch ?? 2048;
+  for (let s = 0; s < split.n; s += batch) {
+    const size = Math.min(batch, split.n - s);
+    const probs = tf.tidy(() => {
+      const xs = Object.fromEntries(model.modalityNames.map((n) => [n, split.x[n].slice([s, 0], [size, -1])])) as Record<string, tf.Tensor2D>;
+      return tf.softmax(model.forward(xs, absenceFor(o.masks ?? null, o.fill ?? null, s, size)).logits);
+    });
+    out.set((await probs.data()) as Float32Array, s * c);
+    probs.dispose();
+  }
+  return out;
+}
+
+export async function evaluateSplit(model: FusionModel, split: TensorSplit, binary: boolean, o: PredictOptions = {}): Promise<ClassMetrics> {
+  const probs = await predictProbs(model, split, o);
+  return classificationMetrics(probs, split.yArray, model.spec.numClasses, binary);
+}
