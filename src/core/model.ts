@@ -60,8 +60,10 @@ export class FusionModel {
   private dense(name: string, fanIn: number, fanOut: number, rng: Rng, gain: number): Dense {
     // He-normal for ReLU layers (gain 2), LeCun-normal for the linear classifier (gain 1).
     // tfjs variable names are global to the engine; prefix them so several models can coexist.
-    const kernel = tf.variable(tf.tensor2d(rng.normals(fanIn * fanOut, Math.sqrt(gain / fanIn)), [fanIn, fanOut]), true, `${this.uid}/${name}/kernel`);
-    const bias = tf.variable(tf.zeros([fanOut]), true, `${this.uid}/${name}/bias`);
+    // Inside tidy so the initial-value tensors are freed (variables survive a tidy).
+    const init = rng.normals(fanIn * fanOut, Math.sqrt(gain / fanIn));
+    const kernel = tf.tidy(() => tf.variable(tf.tensor2d(init, [fanIn, fanOut]), true, `${this.uid}/${name}/kernel`));
+    const bias = tf.tidy(() => tf.variable(tf.zeros([fanOut]), true, `${this.uid}/${name}/bias`));
     this.params.set(`${name}/kernel`, kernel);
     this.params.set(`${name}/bias`, bias);
     return { kernel, bias };

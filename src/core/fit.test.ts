@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { modelSpec } from '../commands/setup.js';
+import { generateSynthetic } from '../data/synthetic.js';
+import { quickConfig, useBackend } from '../test-support.js';
+import { Adam } from './adam.js';
+import { fit, initialFitState, trainStep, type EpochRecord } from './fit.js';
+import { FusionModel } from './model.js';
+import { Rng } from './rng.js';
+import { disposeSplit, toTensors } from './tensors.js';
+
+before(() => useBackend('wasm'));
+
+async function runFit(overrides: string[], epochs: number) {
+  const cfg = quickConfig([`train.epochs=${epochs}`, ...overrides]);
+  const data = generateSynthetic(cfg.dataset as Parameters<typeof generateSynthetic>[0]);
+  const rng = new Rng(cfg.seed);
+  const model = new FusionModel(modelSpec(cfg, data), rng.fork());
+  const opt = new Adam(model.params, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
+  const names = model.modalityNames;
+  const train = toTensors(data.splits.train, names);
+  const val = toTensors(data.splits.val, names);
+  const records: EpochRecord[] = [];
+  const counts: number[] = [];
+  await fit(model, opt, train, val, cfg.train, initialFitState(rng.fork()), false, {
+    onEpochEnd: (r) => {
+      records.push(r);
+      counts.push(tf.memory().numTensors);
+    },
+  });
+  const weights = (await model.weightValues()).map((w) => Array.from(w.data));
+  disposeSplit(train);
+  disposeSplit(val);
+  model.dispose();
+  opt.dispose();
+  return { records, counts, weights };
+}
+
+const timeless = (r: EpochRecord) => ({ ...r, samples_per_s: 0, epoch_s: 0 });
+
+test('numTensors stays flat across training steps and epochs, and a finished fit leaves nothing behind', async () => {
+  const start = tf.memory().numTensors;
+  const { counts } = await runFit(['train.modality_dropout=0.3'], 4);
+  assert.equal(tf.memory().numTensors, start, 'model, optimiser and data all disposed');
+  assert.equal(new Set(counts).size, 1, `tensor counts per epoch: ${counts.join(', ')}`);
+
+  // And across single steps.
+  const cfg = quickConfig();
+  const data = generateSynthetic(cfg.dataset as Parameters<typeof generateSynthetic>[0]);
+  const model = new FusionModel(modelSpec(cfg, data), new Rng(0));
+  const opt = new Adam(model.params, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+  const train = toTensors(data.splits.train, model.modalityNames);
+  const xs = { image: train.x.image.slice([0, 0], [32, -1]), audio: train.x.audio.slice([0, 0], [32, -1]) };
+  const y = train.y.slice([0], [32]);
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 20; i++) trainStep(model, opt, xs, y, 1e-3).dispose();
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([xs.image, xs.audio, y]);
+  disposeSplit(train);
+  model.dispose();
+  opt.dispose();
+});
+
+test('training is deterministic for a seed, and the loss falls', async () => {
+  const a = await runFit(['train.modality_dropout=0.2', 'train.schedule.type=cosine'], 3);
+  const b = await runFit(['train.modality_dropout=0.2', 'train.schedule.type=cosine'], 3);
+  assert.deepEqual(a.records.map(timeless), b.records.map(timeless));
+  assert.deepEqual(a.weights, b.weights);
+  assert.ok(a.records[2].train_loss < a.records[0].train_loss, 'training loss decreases');
+  const c = await runFit(['seed=1'], 1);
+  assert.notDeepEqual(c.records.map(timeless)[0], a.records.map(timeless)[0]);
+});
+
+test('early stopping stops when the validation metric stops improving', async () => {
+  // lr so high that validation loss quickly stops improving; patience 1.
+  const { records } = await runFit(['train.optimizer.lr=5', 'train.early_stopping.patience=1'], 30);
+  assert.ok(records.length < 30, `ran ${records.length} epochs`);
+});
