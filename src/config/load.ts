@@ -68,12 +68,12 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, 
     const near = known ? closest(key, known) : null;
     message = `unknown key${near ? ` (did you mean "${near}"?)` : ''}`;
   } else if (issue.code === 'invalid_type') {
-    const value = doc.getIn(path);
+    const value = valueAt(doc, path);
     message = value === undefined ? `missing required key (expected ${issue.expected})` : `expected ${issue.expected}, got ${describeValue(value)}`;
   } else if (issue.code === 'invalid_value' && 'values' in issue) {
-    message = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(doc.getIn(path))}`;
+    message = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(valueAt(doc, path))}`;
   } else if (issue.code === 'too_small' || issue.code === 'too_big') {
-    message = `${issue.message.replace(/^Too (small|big): expected (number|array|string) to (have|be) /, 'must be ')}, got ${describeValue(doc.getIn(path))}`;
+    message = `${issue.message.replace(/^Too (small|big): expected (number|array|string) to (have|be) /, 'must be ')}, got ${describeValue(valueAt(doc, path))}`;
   }
 
   // A key that a --set wrote is reported against that --set, not against a line of the file.
@@ -90,6 +90,15 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, 
   }
   const pos = where?.range ? lc.linePos(where.range[0]) : { line: 1, col: 1 };
   return `${file}:${pos.line}:${pos.col}: ${keyPath || '(root)'}: ${message}`;
+}
+
+function valueAt(doc: Document, path: Path): unknown {
+  let v: unknown = doc.toJS();
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[p as string];
+  }
+  return v;
 }
 
 function startsWith(path: Path, prefix: Path): boolean {

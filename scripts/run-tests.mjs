@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// Runs every compiled test file (dist/**/*.test.js) with node's test runner, which ends with a
+// summary (# tests, # pass, # fail). Usage: node scripts/run-tests.mjs [filter-substring]
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function find(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...find(p));
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+const filter = process.argv[2];
+const files = find('dist').filter((f) => !filter || f.includes(filter)).sort();
+if (files.length === 0) {
+  console.error('no test files found under dist/ (did tsc run?)');
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--test', ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { QUICK_CONFIG } from '../test-support.js';
+import { ConfigError } from '../errors.js';
+import { configToYaml, parseConfigText } from './load.js';
+
+const base = readFileSync(QUICK_CONFIG, 'utf8');
+const F = 'exp.yaml';
+
+function errorOf(text: string, overrides: string[] = []): string {
+  try {
+    parseConfigText(text, F, { overrides });
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${e}`);
+    return (e as Error).message;
+  }
+  assert.fail('expected the config to be rejected');
+}
+
+const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+
+test('a misspelt key is an error naming file, line, column, key and a suggestion', () => {
+  const text = base.replace('  epochs: 3', '  epoch: 3');
+  const line = lineOf(text, 'epoch: 3');
+  assert.match(errorOf(text), new RegExp(`^exp\\.yaml:${line}:3: train\\.epoch: unknown key \\(did you mean "epochs"\\?\\)$`));
+});
+
+test('a wrong type names the expected type and the value found', () => {
+  const text = base.replace('  epochs: 3', '  epochs: ten');
+  assert.match(errorOf(text), new RegExp(`^exp\\.yaml:${lineOf(text, 'epochs: ten')}:\\d+: train\\.epochs: expected number, got string "ten"$`));
+  const t2 = base.replace('type: concat', 'type: concatenate');
+  assert.match(errorOf(t2), /exp\.yaml:\d+:\d+: model\.fusion\.type: expected one of "concat", "sum", "late", got string "concatenate"/);
+  const t3 = base.replace('lr: 0.01', 'lr: -0.01');
+  assert.match(errorOf(t3), new RegExp(`exp\\.yaml:${lineOf(t3, 'lr: -0.01')}:\\d+: train\\.optimizer\\.lr: must be >0, got number -0\\.01`));
+  const t4 = base.replace('strength: 2.5', 'strength: [1, 2]');
+  assert.match(errorOf(t4), /dataset\.modalities\.0\.strength: expected number, got a list/);
+});
+
+test('structural problems: missing section, empty file, junk, broken YAML, duplicate keys, bad modality subset', () => {
+  assert.match(errorOf('name: x\nseed: 1\n'), /^exp\.yaml:1:1: dataset: /);
+  assert.match(errorOf(''), /^exp\.yaml: the config is empty/);
+  assert.match(errorOf('\u0000\u0001\u0002binary'), /^exp\.yaml: not a YAML text file/);
+  assert.match(errorOf('train: [1, 2\n'), /^exp\.yaml:\d+:\d+: invalid YAML/);
+  assert.match(errorOf('- 1\n- 2\n'), /^exp\.yaml:1:1: the config must be a mapping/);
+  assert.match(errorOf(base + 'seed: 4\n'), /invalid YAML: Map keys must be unique/);
+  assert.match(errorOf(base + 'modalities: [video]\n'), /modalities\.0: "video" is not a modality of the dataset \(it has image, audio\)/);
+});
+
+test('--set is typed by the schema', () => {
+  const c = parseConfigText(base, F, {
+    overrides: ['train.epochs=5', 'name=123', 'model.encoder.hidden=[8, 4]', 'dataset.modalities.audio.strength=2e-1', 'train.optimizer.lr=1e-3', 'modalities=[audio]', 'model.fusion.type=late'],
+  });
+  assert.equal(c.train.epochs, 5);
+  assert.equal(c.name, '123'); // a string key keeps digits as text
+  assert.deepEqual(c.model.encoder.hidden, [8, 4]);
+  assert.equal(c.dataset.modalities[1].strength, 0.2); // list item chosen by its name
+  assert.equal(c.train.optimizer.lr, 0.001);
+  assert.deepEqual(c.modalities, ['audio']);
+  assert.equal(c.model.fusion.type, 'late');
+  assert.equal(parseConfigText(base, F, { overrides: ['dataset.modalities.0.input_dim=12'] }).dataset.modalities[0].input_dim, 12);
+});
+
+test('a bad --set names the override, not a line of the file', () => {
+  assert.match(errorOf(base, ['train.epochs=abc']), /^--set train\.epochs=abc: train\.epochs: expected number, got string "abc"$/);
+  assert.match(errorOf(base, ['train.epochz=3']), /^--set train\.epochz=3: train\.epochz: unknown key \(did you mean "epochs"\?\)$/);
+  assert.match(errorOf(base, ['train.epochs']), /^--set train\.epochs: expected key=value/);
+  assert.match(errorOf(base, ['dataset.modalities.video.strength=1']), /no list item named "video"/);
+  assert.match(errorOf(base, ['dataset.modalities.5.strength=1']), /has 2 items, no index 5/);
+});
+
+test('defaults fill the resolved config, and the saved YAML reads back to the same config', () => {
+  const c = parseConfigText(base, F);
+  assert.equal(c.train.schedule.type, 'none');
+  assert.equal(c.train.optimizer.beta2, 0.999);
+  assert.equal(c.backend, 'auto');
+  const again = parseConfigText(configToYaml(c), 'config.yaml');
+  assert.deepEqual(again, c);
+});

@@ -1,0 +1,147 @@
+// End-to-end: the mmc binary as users and scripts run it.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { MMC_BIN, QUICK_CONFIG, REPO_ROOT } from '../src/test-support.js';
+
+function mmc(args: string[]) {
+  const r = spawnSync(process.execPath, [MMC_BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const tmp = () => mkdtempSync(join(tmpdir(), 'mmc-test-'));
+const timeless = (line: string) => {
+  const { samples_per_s: _s, epoch_s: _e, ...rest } = JSON.parse(line);
+  return rest;
+};
+
+test('train --json then eval --missing-modality audio --json: the run folder holds every file', () => {
+  const runs = tmp();
+  const t = mmc(['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--json']);
+  assert.equal(t.code, 0, t.stderr);
+  const out = JSON.parse(t.stdout);
+  assert.equal(out.status, 'finished');
+  assert.match(t.stderr, /backend wasm/);
+  const dir = out.run as string;
+  assert.match(dir, /\/\d{8}-\d{6}-train-quick-[0-9a-f]{6}$/);
+  for (const f of ['run.json', 'config.yaml', 'env.json', 'metrics.jsonl', 'summary.json', 'log.jsonl', 'checkpoints/last/model.json', 'checkpoints/last/weights.bin', 'checkpoints/last/optimizer.json', 'checkpoints/last/state.json', 'checkpoints/best/weights.bin']) {
+    assert.ok(existsSync(join(dir, f)), `missing ${f}`);
+  }
+  const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(metrics.length, 3);
+  for (const k of ['train_loss', 'train_acc', 'val_loss', 'val_acc', 'samples_per_s', 'num_tensors']) assert.equal(typeof metrics[0][k], 'number', k);
+  const env = JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8'));
+  assert.equal(env.backend.name, 'wasm');
+  assert.match(env.dataset_hash, /^[0-9a-f]{64}$/);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status, 'finished');
+  assert.match(readFileSync(join(dir, 'log.jsonl'), 'utf8').split('\n')[0], /"msg":"backend wasm"/);
+
+  const e = mmc(['eval', '--run', dir, '--missing-modality', 'audio', '--json']);
+  assert.equal(e.code, 0, e.stderr);
+  const ev = JSON.parse(e.stdout);
+  assert.deepEqual(ev.condition.missing, ['audio']);
+  assert.equal(ev.metrics.n, 256);
+  assert.deepEqual(ev.per_modality.map((p: { modality: string }) => p.modality), ['image', 'audio']);
+  // "audio missing" at rate 1 is the same condition as "image alone" for two modalities.
+  assert.deepEqual(ev.metrics, ev.per_modality[0].alone);
+  assert.ok(existsSync(join(dir, 'eval', 'test-best-zero-missing-audio-r1.json')));
+
+  const tbl = mmc(['eval', '--run', dir, '--protocol', 'mean', '--missing-modality', 'image', '--missing-rate', '0.5', '--split', 'val']);
+  assert.equal(tbl.code, 0, tbl.stderr);
+  assert.match(tbl.stdout, /image missing \(rate 0\.5\)/);
+  assert.ok(existsSync(join(dir, 'eval', 'val-best-mean-missing-image-r0.5.json')));
+
+  // The saved config reproduces the run: same metrics, same weights.
+  const again = mmc(['train', '--config', join(dir, 'config.yaml'), '--runs-dir', runs, '--json']);
+  assert.equal(again.code, 0, again.stderr);
+  const dir2 = JSON.parse(again.stdout).run;
+  const lines = (d: string) => readFileSync(join(d, 'metrics.jsonl'), 'utf8').trim().split('\n').map(timeless);
+  assert.deepEqual(lines(dir2), lines(dir));
+  assert.deepEqual(readFileSync(join(dir2, 'checkpoints/last/weights.bin')), readFileSync(join(dir, 'checkpoints/last/weights.bin')));
+});
+
+test('a resumed run ends with the same weights and metrics as an uninterrupted one', () => {
+  const runs = tmp();
+  const sets = ['--set', 'train.epochs=5', '--set', 'train.modality_dropout=0.2', '--set', 'train.schedule.type=cosine'];
+  const full = mmc(['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--json', ...sets]);
+  assert.equal(full.code, 0, full.stderr);
+  const part = mmc(['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--json', '--stop-after', '2', ...sets]);
+  assert.equal(part.code, 0, part.stderr);
+  const p = JSON.parse(part.stdout);
+  assert.equal(p.status, 'interrupted');
+  assert.equal(JSON.parse(readFileSync(join(p.run, 'run.json'), 'utf8')).status, 'interrupted');
+  // Simulate a crash after a metrics line was written but before the checkpoint: the extra line must go.
+  writeFileSync(join(p.run, 'metrics.jsonl'), readFileSync(join(p.run, 'metrics.jsonl'), 'utf8') + '{"epoch":3,"torn":tr');
+  const res = mmc(['train', '--resume', p.run, '--runs-dir', runs, '--json']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(JSON.parse(res.stdout).status, 'finished');
+  const f = JSON.parse(full.stdout).run;
+  const lines = (d: string) => readFileSync(join(d, 'metrics.jsonl'), 'utf8').trim().split('\n').map(timeless);
+  assert.deepEqual(lines(p.run), lines(f));
+  for (const file of ['checkpoints/last/weights.bin', 'checkpoints/last/optimizer.bin', 'checkpoints/best/weights.bin']) {
+    assert.deepEqual(readFileSync(join(p.run, file)), readFileSync(join(f, file)), file);
+  }
+  const run = JSON.parse(readFileSync(join(p.run, 'run.json'), 'utf8'));
+  assert.equal(run.status, 'finished');
+  assert.equal(run.resumed.length, 1);
+  // Resuming a finished run is refused.
+  const again = mmc(['train', '--resume', p.run, '--runs-dir', runs]);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /already finished/);
+});
+
+test('bad input exits 2 with one clear line and leaves existing runs untouched', () => {
+  const runs = tmp();
+  const good = mmc(['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--json', '--set', 'train.epochs=1']);
+  assert.equal(good.code, 0, good.stderr);
+  const before = readdirSync(runs);
+  const cfg = join(runs, '..', `bad-${process.pid}.yaml`);
+  writeFileSync(cfg, readFileSync(QUICK_CONFIG, 'utf8').replace('  batch_size: 64', '  batch_sise: 64'));
+  const line = readFileSync(cfg, 'utf8').split('\n').findIndex((l) => l.includes('batch_sise')) + 1;
+  const cases: [string[], RegExp][] = [
+    [['train', '--config', cfg, '--runs-dir', runs], new RegExp(`bad-\\d+\\.yaml:${line}:3: train\\.batch_sise: unknown key \\(did you mean "batch_size"\\?\\)`)],
+    [['train', '--config', join(runs, 'nope.yaml'), '--runs-dir', runs], /nope\.yaml: cannot read config \(no such file\)/],
+    [['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--set', 'train.epochs=zero'], /--set train\.epochs=zero: train\.epochs: expected number/],
+    [['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--backend', 'tensorflow'], /backend "tensorflow" is not available.*npm install @tensorflow\/tfjs-node/],
+    [['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--backend', 'gpu'], /argument 'gpu' is invalid/],
+    [['train', '--runs-dir', runs], /train needs --config FILE/],
+    [['train', '--config', QUICK_CONFIG, '--seed', '-3', '--runs-dir', runs], /--seed -3: expected a non-negative integer/],
+    [['eval', '--run', join(runs, 'no-such-run')], /run not found/],
+    [['eval', '--run', good.stdout ? JSON.parse(good.stdout).run : '', '--missing-modality', 'video'], /--missing-modality video: the run's modalities are image, audio/],
+    [['eval', '--run', good.stdout ? JSON.parse(good.stdout).run : '', '--missing-modality', 'audio', '--missing-rate', '2'], /--missing-rate 2: expected a number from 0 to 1/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ];
+  for (const [args, re] of cases) {
+    const r = mmc(args);
+    assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}\n${r.stderr}`);
+    assert.match(r.stderr, re, args.join(' '));
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+  assert.deepEqual(readdirSync(runs), before);
+});
+
+test('--help lists the verbs and exits 0', () => {
+  const r = mmc(['--help']);
+  assert.equal(r.code, 0);
+  for (const verb of ['train', 'eval', 'demo']) assert.match(r.stdout, new RegExp(`\\b${verb}\\b`));
+});
+
+test('demo trains fusion and one unimodal model per modality and prints the comparison', () => {
+  const runs = tmp();
+  const r = mmc(['demo', '--config', QUICK_CONFIG, '--runs-dir', runs, '--json', '--no-progress']);
+  assert.equal(r.code, 0, r.stderr);
+  const d = JSON.parse(r.stdout);
+  assert.deepEqual(d.rows.map((x: { model: string }) => x.model), ['fusion (vanilla)', 'image only', 'audio only']);
+  assert.equal(d.collapse.length, 2);
+  const imageMissing = d.collapse.find((c: { modality_missing: string }) => c.modality_missing === 'image');
+  // The gap is the audio-only model's accuracy minus fusion's with image missing, from the same rows.
+  assert.equal(imageMissing.unimodal_acc, d.rows[2].all_present.accuracy);
+  assert.equal(imageMissing.fusion_acc, d.rows[0].missing.image.accuracy);
+  assert.equal(readdirSync(runs).length, 3);
+  const table = mmc(['demo', '--config', QUICK_CONFIG, '--runs-dir', runs, '-q']);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /fusion \(vanilla\)/);
+  assert.match(table.stdout, /with image missing, fusion reaches/);
+});
