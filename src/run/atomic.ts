@@ -2,15 +2,20 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync, rmSync, existsSync, readFileSync, truncateSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w');
+/** Write and fsync (not atomic by itself: callers write under a temporary name first). */
+export function writeSynced(path: string, data: string | Uint8Array): void {
+  const fd = openSync(path, 'w');
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  writeSynced(tmp, data);
   try {
     renameSync(tmp, path);
   } catch (e) {

@@ -1,7 +1,8 @@
 // checkpoints/{last,best}/: model.json (spec + tfjs-style weights manifest), weights.bin,
 // optimizer.json + optimizer.bin (Adam moments), state.json (epoch, step, generator state).
 // A checkpoint is written whole into a temporary folder and swapped in by rename.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { writeSynced } from './atomic.js';
 import { join } from 'node:path';
 import type { AdamState } from '../core/adam.js';
 import type { FitState } from '../core/fit.js';
@@ -18,16 +19,6 @@ export interface Checkpoint {
   weights: WeightValue[];
   optimizer: AdamState;
   state: FitState;
-}
-
-function writeSynced(path: string, data: string | Uint8Array): void {
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function concatF32(arrays: Float32Array[]): Uint8Array {
