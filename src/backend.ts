@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from './errors.js';
 import type { BackendChoice } from './config/schema.js';
+import { registerWasmKernels } from './core/ops/wasm-kernels.js';
 
 export interface BackendInfo {
   requested: BackendChoice;
@@ -51,6 +52,7 @@ export async function selectBackend(requested: BackendChoice, importer: Importer
       const wasm = (await importer('@tensorflow/tfjs-backend-wasm')) as { version_wasm?: string };
       if (await tf.setBackend('wasm')) {
         await tf.ready();
+        registerWasmKernels();
         if (wasm.version_wasm) versions['tfjs-backend-wasm'] = wasm.version_wasm;
         return done('@tensorflow/tfjs-backend-wasm');
       }

@@ -18,8 +18,14 @@ export const syntheticModalitySchema = z
     noise_scale: z.number().min(0).max(1e3).default(1),
     sparsity: z.number().gt(0).max(1).default(1), // probability that each latent feature is active
     input_dim: posInt.max(65536).default(32),
+    image_shape: z.array(posInt).length(3).nullable().default(null), // [H, W, C]: present inputs as images (for conv encoders)
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.image_shape && m.image_shape[0] * m.image_shape[1] * m.image_shape[2] !== m.input_dim) {
+      ctx.addIssue({ code: 'custom', path: ['image_shape'], message: `${m.image_shape.join('×')} does not hold input_dim ${m.input_dim} values` });
+    }
+  });
 
 export const syntheticDatasetSchema = z
   .object({
@@ -43,12 +49,29 @@ export const syntheticDatasetSchema = z
 // A discriminated union on `name`, so later datasets slot in beside synthetic.
 export const datasetSchema = z.discriminatedUnion('name', [syntheticDatasetSchema]);
 
+const encoderFields = {
+  type: z.enum(['mlp', 'conv']), // conv: LeNet-style stages (conv k×k + ReLU + max-pool), then the MLP
+  hidden: z.array(posInt.max(65536)).max(16), // MLP hidden widths (after the conv stages for conv)
+  out_dim: posInt.max(65536),
+  channels: z.array(posInt.max(1024)).min(1).max(8), // conv: output channels per stage
+  kernel_size: posInt.max(15), // conv: k
+  pool: posInt.max(8), // conv: max-pool window and stride
+};
+
 export const encoderSchema = z
   .object({
-    type: z.literal('mlp').default('mlp'),
-    hidden: z.array(posInt.max(65536)).max(16).default([64]),
-    out_dim: posInt.max(65536).default(32),
+    type: encoderFields.type.default('mlp'),
+    hidden: encoderFields.hidden.default([64]),
+    out_dim: encoderFields.out_dim.default(32),
+    channels: encoderFields.channels.default([8, 16]),
+    kernel_size: encoderFields.kernel_size.default(5),
+    pool: encoderFields.pool.default(2),
   })
+  .strict();
+
+// Per-modality overrides of model.encoder: only the keys given replace the shared ones.
+export const encoderOverrideSchema = z
+  .object(Object.fromEntries(Object.entries(encoderFields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof encoderFields]: z.ZodOptional<(typeof encoderFields)[K]> })
   .strict();
 
 export const fusionSchema = z
@@ -61,6 +84,7 @@ export const fusionSchema = z
 export const modelSchema = z
   .object({
     encoder: encoderSchema.prefault({}),
+    encoders: z.record(z.string(), encoderOverrideSchema).default({}), // by modality name
     fusion: fusionSchema.prefault({}),
   })
   .strict();
@@ -128,6 +152,9 @@ export const configSchema = z
     (c.modalities ?? []).forEach((m, i) => {
       if (!names.includes(m)) ctx.addIssue({ code: 'custom', path: ['modalities', i], message: `"${m}" is not a modality of the dataset (it has ${names.join(', ')})` });
     });
+    for (const m of Object.keys(c.model.encoders)) {
+      if (!names.includes(m)) ctx.addIssue({ code: 'custom', path: ['model', 'encoders', m], message: `"${m}" is not a modality of the dataset (it has ${names.join(', ')})` });
+    }
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -137,6 +164,14 @@ export type ModelConfig = z.infer<typeof modelSchema>;
 export type TrainConfig = z.infer<typeof trainSchema>;
 export type Protocol = (typeof PROTOCOLS)[number];
 export type BackendChoice = (typeof BACKENDS)[number];
+
+export type EncoderConfig = z.infer<typeof encoderSchema>;
+
+/** A modality's encoder: model.encoder with model.encoders[name] laid over it. */
+export function encoderFor(c: Config, modality: string): EncoderConfig {
+  const o = c.model.encoders[modality] ?? {};
+  return { ...c.model.encoder, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as EncoderConfig;
+}
 
 /** The modalities a run uses: the config's subset, in dataset order. */
 export function usedModalities(c: Config): string[] {

@@ -32,7 +32,7 @@ export function presenceMasks(n: number, all: string[], spec: MissingSpec | null
 /** Mean encoder output per modality over a split (the `mean` protocol's fill rows). */
 export async function meanFeatures(model: FusionModel, split: TensorSplit, batch = 2048): Promise<Record<string, Float32Array>> {
   const names = model.modalityNames;
-  const sums = tf.tidy(() => Object.fromEntries(names.map((n) => [n, tf.zeros([model.spec.encoder.outDim])]))) as Record<string, tf.Tensor>;
+  const sums = tf.tidy(() => Object.fromEntries(names.map((n) => [n, tf.zeros([model.spec.modalities.find((m) => m.name === n)!.encoder.outDim])]))) as Record<string, tf.Tensor>;
   for (let s = 0; s < split.n; s += batch) {
     const size = Math.min(batch, split.n - s);
     const next = tf.tidy(() => {

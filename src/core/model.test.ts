@@ -8,13 +8,13 @@ import { Rng } from './rng.js';
 
 before(() => useBackend('wasm'));
 
+const mlpEnc = { type: 'mlp' as const, hidden: [4], outDim: 3 };
 const spec = (type: FusionType): ModelSpec => ({
   modalities: [
-    { name: 'a', inputDim: 3 },
-    { name: 'b', inputDim: 2 },
+    { name: 'a', inputDim: 3, encoder: mlpEnc },
+    { name: 'b', inputDim: 2, encoder: mlpEnc },
   ],
   numClasses: 3,
-  encoder: { hidden: [4], outDim: 3 },
   fusion: { type, hidden: [5] },
 });
 
@@ -118,7 +118,7 @@ test('absent modalities: zero protocol zeroes features, mean protocol substitute
 
 test('late fusion, zero protocol: an absent modality leaves the logit average', () => {
   const model = new FusionModel(spec('late'), new Rng(2));
-  const onlyA = new FusionModel({ ...spec('late'), modalities: [{ name: 'a', inputDim: 3 }] }, new Rng(99));
+  const onlyA = new FusionModel({ ...spec('late'), modalities: [{ name: 'a', inputDim: 3, encoder: mlpEnc }] }, new Rng(99));
   tf.tidy(() => {
     const xs = { a: tf.randomNormal([3, 3], 0, 1, 'float32', 3) as tf.Tensor2D, b: tf.randomNormal([3, 2], 0, 1, 'float32', 4) as tf.Tensor2D };
     const out = model.forward(xs, { presence: { b: tf.zeros([3, 1]) } }).logits;

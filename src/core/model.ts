@@ -1,16 +1,33 @@
-// The fusion model: one MLP encoder per modality, a fusion operator, a fusion head and a classifier.
+// The fusion model: one encoder per modality (MLP, or LeNet-style conv for image-shaped inputs),
+// a fusion operator, a fusion head and a classifier.
 // Parameters are plain tf.Variables in a fixed order, initialised from the project's Rng, so the
 // same seed gives the same weights on every backend. No file system here.
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.js';
+import { dense } from './ops/dense.js';
+import { convRelu } from './ops/conv.js';
 
 export type FusionType = 'concat' | 'sum' | 'late';
 
+export type EncoderSpec =
+  | { type: 'mlp'; hidden: number[]; outDim: number }
+  // conv stages: conv k×k ('same', stride 1) + ReLU, then max-pool pool×pool; then an MLP.
+  | { type: 'conv'; inputShape: [number, number, number]; channels: number[]; kernelSize: number; pool: number; hidden: number[]; outDim: number };
+
 export interface ModelSpec {
-  modalities: { name: string; inputDim: number }[];
+  modalities: { name: string; inputDim: number; encoder: EncoderSpec }[];
   numClasses: number;
-  encoder: { hidden: number[]; outDim: number };
   fusion: { type: FusionType; hidden: number[] };
+}
+
+/** Spatial size after the conv stages (each pool floors the size). */
+export function convOutputShape(e: Extract<EncoderSpec, { type: 'conv' }>): [number, number, number] {
+  let [h, w] = e.inputShape;
+  for (let i = 0; i < e.channels.length; i++) {
+    h = Math.floor(h / e.pool);
+    w = Math.floor(w / e.pool);
+  }
+  return [h, w, e.channels.length ? e.channels[e.channels.length - 1] : e.inputShape[2]];
 }
 
 /** How absent modalities are handled: presence masks (n × 1, 1 = present) and optional fill rows. */
@@ -30,25 +47,31 @@ interface Dense {
   bias: tf.Variable;
 }
 
+interface Encoder {
+  spec: EncoderSpec;
+  convs: Dense[]; // kernels [k, k, cin, cout]
+  mlp: Dense[];
+}
+
 let modelCount = 0;
 
 export class FusionModel {
   private readonly uid = `model${modelCount++}`;
   readonly params = new Map<string, tf.Variable>();
-  private encoders: Record<string, Dense[]> = {};
+  private encoders: Record<string, Encoder> = {};
   private heads: Record<string, Dense[]> = {}; // one head 'fused', or one per modality for late fusion
   private classifiers: Record<string, Dense> = {};
 
   constructor(readonly spec: ModelSpec, rng: Rng) {
-    const { encoder, fusion, modalities, numClasses } = spec;
+    const { fusion, modalities, numClasses } = spec;
     if (modalities.length === 0) throw new Error('a model needs at least one modality');
-    for (const m of modalities) {
-      this.encoders[m.name] = this.mlp(`enc/${m.name}`, [m.inputDim, ...encoder.hidden, encoder.outDim], rng);
-    }
+    for (const m of modalities) this.encoders[m.name] = this.encoder(m.name, m.inputDim, m.encoder, rng);
+    const outDims = modalities.map((m) => m.encoder.outDim);
+    if (fusion.type === 'sum' && new Set(outDims).size > 1) throw new Error(`sum fusion needs equal encoder output widths, got ${outDims.join(', ')}`);
     const headInputs: Record<string, number> =
       fusion.type === 'late'
-        ? Object.fromEntries(modalities.map((m) => [m.name, encoder.outDim]))
-        : { fused: fusion.type === 'concat' ? encoder.outDim * modalities.length : encoder.outDim };
+        ? Object.fromEntries(modalities.map((m) => [m.name, m.encoder.outDim]))
+        : { fused: fusion.type === 'concat' ? outDims.reduce((a, b) => a + b, 0) : outDims[0] };
     for (const [key, inDim] of Object.entries(headInputs)) {
       const prefix = fusion.type === 'late' ? `head/${key}` : 'head';
       this.heads[key] = this.mlp(prefix, [inDim, ...fusion.hidden], rng);
@@ -69,6 +92,27 @@ export class FusionModel {
     return { kernel, bias };
   }
 
+  private encoder(name: string, inputDim: number, e: EncoderSpec, rng: Rng): Encoder {
+    if (e.type === 'mlp') return { spec: e, convs: [], mlp: this.mlp(`enc/${name}`, [inputDim, ...e.hidden, e.outDim], rng) };
+    const [h, w, c] = e.inputShape;
+    if (h * w * c !== inputDim) throw new Error(`conv encoder of "${name}": input shape ${h}×${w}×${c} does not hold ${inputDim} values`);
+    const convs: Dense[] = [];
+    let cin = c;
+    e.channels.forEach((cout, i) => {
+      const fanIn = e.kernelSize * e.kernelSize * cin;
+      const init = rng.normals(fanIn * cout, Math.sqrt(2 / fanIn));
+      const kernel = tf.tidy(() => tf.variable(tf.tensor4d(init, [e.kernelSize, e.kernelSize, cin, cout]), true, `${this.uid}/enc/${name}/conv${i}/kernel`));
+      const bias = tf.tidy(() => tf.variable(tf.zeros([cout]), true, `${this.uid}/enc/${name}/conv${i}/bias`));
+      this.params.set(`enc/${name}/conv${i}/kernel`, kernel);
+      this.params.set(`enc/${name}/conv${i}/bias`, bias);
+      convs.push({ kernel, bias });
+      cin = cout;
+    });
+    const [oh, ow, oc] = convOutputShape(e);
+    if (oh < 1 || ow < 1) throw new Error(`conv encoder of "${name}": ${e.channels.length} pooling stages shrink ${h}×${w} to nothing`);
+    return { spec: e, convs, mlp: this.mlp(`enc/${name}`, [oh * ow * oc, ...e.hidden, e.outDim], rng) };
+  }
+
   private mlp(prefix: string, dims: number[], rng: Rng): Dense[] {
     const layers: Dense[] = [];
     for (let i = 0; i + 1 < dims.length; i++) layers.push(this.dense(`${prefix}/dense${i}`, dims[i], dims[i + 1], rng, 2));
@@ -83,14 +127,28 @@ export class FusionModel {
     return [...this.params.values()];
   }
 
-  private static runMlp(layers: Dense[], x: tf.Tensor2D): tf.Tensor2D {
+  /** ReLU MLP. `fromInput`: x is model input, so its first layer computes no input gradient. */
+  private static runMlp(layers: Dense[], x: tf.Tensor2D, fromInput = false): tf.Tensor2D {
     let h = x;
-    for (const l of layers) h = tf.relu(tf.add(tf.matMul(h, l.kernel), l.bias)) as tf.Tensor2D;
+    layers.forEach((l, i) => {
+      h = dense(h, l.kernel as tf.Tensor2D, l.bias as tf.Tensor1D, true, !(fromInput && i === 0));
+    });
     return h;
   }
 
+  private static runEncoder(e: Encoder, x: tf.Tensor2D): tf.Tensor2D {
+    if (e.spec.type === 'mlp') return FusionModel.runMlp(e.mlp, x, true);
+    const s = e.spec;
+    let h = tf.reshape(x, [x.shape[0], ...s.inputShape]) as tf.Tensor4D;
+    e.convs.forEach((c, i) => {
+      h = convRelu(h, c.kernel as tf.Tensor4D, c.bias as tf.Tensor1D, i > 0);
+      h = tf.maxPool(h, s.pool, s.pool, 'valid');
+    });
+    return FusionModel.runMlp(e.mlp, tf.reshape(h, [x.shape[0], -1]) as tf.Tensor2D, e.convs.length === 0);
+  }
+
   private static linear(l: Dense, x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(x, l.kernel), l.bias) as tf.Tensor2D;
+    return dense(x, l.kernel as tf.Tensor2D, l.bias as tf.Tensor1D, false);
   }
 
   /** Each modality's encoder output (ReLU features, n × outDim). */
@@ -99,7 +157,7 @@ export class FusionModel {
     for (const name of this.modalityNames) {
       const x = xs[name];
       if (!x) throw new Error(`no input for modality "${name}"`);
-      out[name] = FusionModel.runMlp(this.encoders[name], x);
+      out[name] = FusionModel.runEncoder(this.encoders[name], x);
     }
     return out;
   }

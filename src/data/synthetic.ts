@@ -86,7 +86,7 @@ export function generateSynthetic(cfg: SyntheticDatasetConfig): Dataset & { stru
     name: 'synthetic',
     task: cfg.num_classes === 2 ? 'binary' : 'multiclass',
     numClasses: cfg.num_classes,
-    modalities: cfg.modalities.map((m) => ({ name: m.name, dim: m.input_dim, shape: [m.input_dim] })),
+    modalities: cfg.modalities.map((m) => ({ name: m.name, dim: m.input_dim, shape: m.image_shape ?? [m.input_dim] })),
     splits,
     hash: hashSplits(splits),
     structure,
