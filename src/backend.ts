@@ -64,6 +64,9 @@ export async function selectBackend(requested: BackendChoice, importer: Importer
   }
   await tf.setBackend('cpu');
   await tf.ready();
+  // The cpu backend prints a banner about tfjs-node on first use; mmc reports its backend itself.
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean };
+  if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
   return done('@tensorflow/tfjs-backend-cpu');
 }
 

@@ -77,3 +77,14 @@ test('early stopping stops when the validation metric stops improving', async ()
   const { records } = await runFit(['train.optimizer.lr=5', 'train.early_stopping.patience=1'], 30);
   assert.ok(records.length < 30, `ran ${records.length} epochs`);
 });
+
+test('a conv encoder trains on wasm: the loss falls and numTensors stays flat', async () => {
+  const conv = ['dataset.modalities.image.image_shape=[4, 4, 1]', 'model.encoders={image: {type: conv, channels: [4, 6], kernel_size: 3, pool: 2}}', 'train.optimizer.lr=0.01'];
+  const start = tf.memory().numTensors;
+  const { records, counts } = await runFit(conv, 4);
+  assert.equal(new Set(counts).size, 1, `tensor counts per epoch: ${counts.join(', ')}`);
+  assert.equal(tf.memory().numTensors, start);
+  assert.ok(records[3].train_loss < records[0].train_loss, `loss ${records.map((r) => r.train_loss.toFixed(3)).join(' → ')}`);
+  const again = await runFit(conv, 2);
+  assert.deepEqual(again.records.map(timeless), records.slice(0, 2).map(timeless), 'deterministic');
+});

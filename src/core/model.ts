@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.js';
 import { dense } from './ops/dense.js';
-import { convRelu } from './ops/conv.js';
+import { convRelu, maxPool } from './ops/conv.js';
 
 export type FusionType = 'concat' | 'sum' | 'late';
 
@@ -142,7 +142,7 @@ export class FusionModel {
     let h = tf.reshape(x, [x.shape[0], ...s.inputShape]) as tf.Tensor4D;
     e.convs.forEach((c, i) => {
       h = convRelu(h, c.kernel as tf.Tensor4D, c.bias as tf.Tensor1D, i > 0);
-      h = tf.maxPool(h, s.pool, s.pool, 'valid');
+      h = maxPool(h, s.pool);
     });
     return FusionModel.runMlp(e.mlp, tf.reshape(h, [x.shape[0], -1]) as tf.Tensor2D, e.convs.length === 0);
   }

@@ -1,29 +1,50 @@
-// 2-D convolution (stride 1, 'same' padding) + bias + ReLU, NHWC. With fast ops (wasm) the
-// forward pass is the fused kernel and the backward pass calls the filter- and input-gradient
-// kernels directly, skipping the input gradient of the first layer (it is data). Elsewhere: the
-// stock fused op and its stock gradient.
+// 2-D convolution (stride 1, 'same' padding) + bias + ReLU, and max-pooling, NHWC.
+//
+// With fast ops (wasm) both have hand-written gradients, because wasm's own backward kernels are
+// slow or missing: a profile of the conv benchmark spent most of its step in Conv2DBackpropInput
+// and MaxPoolGrad. Here:
+// - the input gradient is a convolution of dy with the flipped filter (XNNPACK's fast Conv2D);
+// - the filter gradient is the Conv2DBackpropFilter kernel (wasm lacks it; mmc registers one);
+// - the first layer computes no input gradient (its input is data);
+// - max-pooling keeps tf.maxPool: its gradient kernel is replaced on wasm (wasm-kernels.ts).
+// Elsewhere: the stock fused op and its stock gradient.
 import * as tf from '@tensorflow/tfjs';
 import { fastOpsActive } from './dense.js';
 
 type CustomFunc = Parameters<typeof tf.customGrad>[0];
 
-function backward(dy: tf.Tensor4D, y: tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D, inputGrad: boolean) {
-  const dz = tf.mul(dy, tf.step(y)) as tf.Tensor4D;
-  const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, dilations: [1, 1] };
-  const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, { ...attrs, filterShape: w.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
-  const db = tf.sum(dz, [0, 1, 2]);
-  const dx = inputGrad ? (tf.engine().runKernel('Conv2DBackpropInput', { dy: dz, filter: w }, { ...attrs, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D) : null;
-  return { dw, db, dx };
+/** 'same' padding for stride 1: [top, bottom] for a k-wide kernel. */
+const samePad = (k: number): [number, number] => [Math.floor((k - 1) / 2), k - 1 - Math.floor((k - 1) / 2)];
+
+/** dW via the Conv2DBackpropFilter kernel (on wasm: mmc's, from Transpose and Conv2D; see wasm-kernels.ts). */
+export function convFilterGrad(x: tf.Tensor4D, dz: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
+  const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, dilations: [1, 1], filterShape: [kh, kw, x.shape[3], dz.shape[3]] };
+  return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/** dx = conv2d(dz, W flipped in space with in/out channels swapped), padded to undo 'same'. */
+export function convInputGrad(dz: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw] = w.shape;
+    const [pt, pb] = samePad(kh);
+    const [pl, pr] = samePad(kw);
+    const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    return tf.conv2d(dz, flipped, 1, [[0, 0], [kh - 1 - pt, kh - 1 - pb], [kw - 1 - pl, kw - 1 - pr], [0, 0]]);
+  });
 }
 
 function fastConv(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, inputGrad: boolean): tf.Tensor4D {
   const forward = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D) => tf.fused.conv2d({ x: xi, filter: wi, bias: bi, strides: 1, pad: 'same', activation: 'relu' });
+  const grads = (dy: tf.Tensor4D, y: tf.Tensor4D, xv: tf.Tensor4D, wv: tf.Tensor4D) => {
+    const dz = tf.mul(dy, tf.step(y)) as tf.Tensor4D; // ReLU'(0) = 0, as stock autodiff
+    return { dw: convFilterGrad(xv, dz, wv.shape[0], wv.shape[1]), db: tf.sum(dz, [0, 1, 2]), dx: inputGrad ? convInputGrad(dz, wv) : null };
+  };
   if (inputGrad) {
     const f = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D, save: tf.GradSaveFunc) => {
       const y = forward(xi, wi, bi);
       save([xi, wi, y]);
       const gradFunc = (dy: tf.Tensor | tf.Tensor[], s: tf.Tensor[]) => {
-        const g = backward(dy as tf.Tensor4D, s[2] as tf.Tensor4D, s[0] as tf.Tensor4D, s[1] as tf.Tensor4D, true);
+        const g = grads(dy as tf.Tensor4D, s[2] as tf.Tensor4D, s[0] as tf.Tensor4D, s[1] as tf.Tensor4D);
         return [g.dx!, g.dw, g.db];
       };
       return { value: y, gradFunc };
@@ -34,7 +55,7 @@ function fastConv(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, inputGrad: boo
     const y = forward(x, wi, bi);
     save([wi, y]);
     const gradFunc = (dy: tf.Tensor | tf.Tensor[], s: tf.Tensor[]) => {
-      const g = backward(dy as tf.Tensor4D, s[1] as tf.Tensor4D, x, s[0] as tf.Tensor4D, false);
+      const g = grads(dy as tf.Tensor4D, s[1] as tf.Tensor4D, x, s[0] as tf.Tensor4D);
       return [g.dw, g.db];
     };
     return { value: y, gradFunc };
@@ -46,4 +67,9 @@ function fastConv(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, inputGrad: boo
 export function convRelu(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, inputGrad = true): tf.Tensor4D {
   if (fastOpsActive()) return fastConv(x, w, b, inputGrad);
   return tf.fused.conv2d({ x, filter: w, bias: b, strides: 1, pad: 'same', activation: 'relu' });
+}
+
+/** Max-pool p×p with stride p ('valid'); its gradient is the MaxPoolGrad kernel (mmc's on wasm). */
+export function maxPool(x: tf.Tensor4D, p: number): tf.Tensor4D {
+  return tf.maxPool(x, p, p, 'valid');
 }

@@ -6,6 +6,7 @@
 // i.e. conv2d(x transposed to [Ci, H, W, N], dy transposed to [Ho, Wo, N, Co]) with the forward
 // pass's padding, then transposed from [Ci, kh, kw, Co] to [kh, kw, Ci, Co].
 import * as tf from '@tensorflow/tfjs';
+import { heapBackend } from './wasm-heap.js';
 
 type KernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => tf.TensorInfo;
 interface DisposingBackend {
@@ -59,13 +60,71 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
   return dw;
 }
 
+/**
+ * MaxPoolGrad for non-overlapping windows (filter = stride, 'valid'), in one JS pass over the wasm
+ * heap: each window's dy goes to its first maximum in row-major order, as the stock kernels do.
+ * wasm's own kernel took ~7 ms per call in the conv benchmark; other cases still go to it.
+ */
+function fastMaxPoolGrad(fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+    const a = args.attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: unknown; dimRoundingMode?: string };
+    const [fh, fw] = typeof a.filterSize === 'number' ? [a.filterSize, a.filterSize] : a.filterSize;
+    const [sh, sw] = typeof a.strides === 'number' ? [a.strides, a.strides] : a.strides;
+    if (fh !== sh || fw !== sw || !(a.pad === 'valid' || a.pad === 0) || input.shape.length !== 4) return fallback(args);
+    const b = heapBackend(args.backend);
+    const [n, h, w, c] = input.shape;
+    const ho = Math.floor(h / fh);
+    const wo = Math.floor(w / fw);
+    const out = b.makeOutput(input.shape, 'float32');
+    const x = b.typedArrayFromHeap(input);
+    const g = b.typedArrayFromHeap(dy);
+    const dx = b.typedArrayFromHeap(out); // after the allocation, which may have grown the heap
+    dx.fill(0);
+    const best = new Float32Array(c);
+    const where = new Int32Array(c);
+    for (let bi = 0; bi < n; bi++) {
+      for (let oi = 0; oi < ho; oi++) {
+        for (let oj = 0; oj < wo; oj++) {
+          for (let wr = 0; wr < fh; wr++) {
+            for (let wc = 0; wc < fw; wc++) {
+              const base = ((bi * h + oi * fh + wr) * w + oj * fw + wc) * c;
+              if (wr === 0 && wc === 0) {
+                for (let k = 0; k < c; k++) {
+                  best[k] = x[base + k];
+                  where[k] = base + k;
+                }
+              } else {
+                for (let k = 0; k < c; k++) {
+                  if (x[base + k] > best[k]) {
+                    best[k] = x[base + k];
+                    where[k] = base + k;
+                  }
+                }
+              }
+            }
+          }
+          const gBase = ((bi * ho + oi) * wo + oj) * c;
+          for (let k = 0; k < c; k++) dx[where[k]] = g[gBase + k];
+        }
+      }
+    }
+    return out;
+  };
+}
+
 let registered = false;
 
-/** Register what wasm lacks; a no-op for kernels wasm already has (a later tfjs may add them). */
+/** Register what wasm lacks (unless a later tfjs adds it) and the faster MaxPoolGrad, once. */
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc });
+  }
+  const stockPoolGrad = tf.getKernel('MaxPoolGrad', 'wasm');
+  if (stockPoolGrad) {
+    tf.unregisterKernel('MaxPoolGrad', 'wasm');
+    tf.registerKernel({ ...stockPoolGrad, kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: fastMaxPoolGrad(stockPoolGrad.kernelFunc as unknown as KernelFunc) as unknown as tf.KernelFunc });
   }
 }
