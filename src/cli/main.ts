@@ -5,6 +5,10 @@ import { UsageError } from '../errors.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { demoCommand } from './demo.js';
+import { benchCommand } from './bench.js';
+import { analyzeCommand } from './analyze.js';
+import { sweepCommand } from './sweep.js';
+import { plotCommand } from './plot.js';
 
 export function buildProgram(): Command {
   const program = new Command('mmc')
@@ -15,6 +19,10 @@ export function buildProgram(): Command {
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
   program.addCommand(demoCommand());
+  program.addCommand(analyzeCommand());
+  program.addCommand(sweepCommand());
+  program.addCommand(plotCommand());
+  program.addCommand(benchCommand());
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -135,6 +135,12 @@ export const evalSchema = z
   })
   .strict();
 
+export const analysisSchema = z
+  .object({
+    every_epoch: z.boolean().default(false), // record each modality's semantic loss (val CE with only it present) per epoch
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name of letters, digits, _, . or -').default('run'),
@@ -145,6 +151,7 @@ export const configSchema = z
     model: modelSchema.prefault({}),
     train: trainSchema.prefault({}),
     eval: evalSchema.prefault({}),
+    analysis: analysisSchema.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -6,6 +6,7 @@ import { Adam } from './adam.js';
 import { countCorrect, softmaxCrossEntropy } from './losses.js';
 import type { FusionModel } from './model.js';
 import { evaluateSplit } from './predict.js';
+import { presenceMasks } from './absence.js';
 import { Rng, type RngState } from './rng.js';
 import { learningRate } from './schedule.js';
 import type { TensorSplit } from './tensors.js';
@@ -28,6 +29,8 @@ export interface EpochRecord {
   val_loss: number;
   val_acc: number;
   val_macro_f1: number;
+  /** Semantic loss per modality: val cross-entropy with only that modality present (analysis.every_epoch). */
+  val_alone_ce?: Record<string, number>;
   samples_per_s: number;
   epoch_s: number;
   num_tensors: number;
@@ -74,7 +77,11 @@ export function trainStep(model: FusionModel, opt: Adam, xs: Record<string, tf.T
   });
 }
 
-export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val: TensorSplit, cfg: TrainConfig, state: FitState, binary: boolean, hooks: FitHooks = {}): Promise<FitState> {
+export interface FitOptions {
+  aloneEachEpoch?: boolean; // also measure each modality's semantic loss after every epoch
+}
+
+export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val: TensorSplit, cfg: TrainConfig, state: FitState, binary: boolean, hooks: FitHooks = {}, fo: FitOptions = {}): Promise<FitState> {
   const names = model.modalityNames;
   const stepsPerEpoch = Math.ceil(train.n / cfg.batch_size);
   const totalSteps = stepsPerEpoch * cfg.epochs;
@@ -108,6 +115,14 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
     acc.dispose();
     const trainSeconds = (performance.now() - t0) / 1000;
     const v = await evaluateSplit(model, val, binary);
+    let aloneCe: Record<string, number> | undefined;
+    if (fo.aloneEachEpoch && names.length > 1) {
+      aloneCe = {};
+      for (const m of names) {
+        const masks = presenceMasks(val.n, names, { modalities: names.filter((x) => x !== m), rate: 1, seed: 0 });
+        aloneCe[m] = (await evaluateSplit(model, val, binary, { masks })).cross_entropy;
+      }
+    }
     s.epoch += 1;
     s.rng = rng.state();
     const value = higherIsBetter ? v.accuracy : v.cross_entropy;
@@ -130,6 +145,7 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
       samples_per_s: train.n / trainSeconds,
       epoch_s: (performance.now() - t0) / 1000,
       num_tensors: tf.memory().numTensors,
+      ...(aloneCe ? { val_alone_ce: aloneCe } : {}),
     };
     await hooks.onEpochEnd?.(rec, { ...s }, improved);
     s = { ...s };

@@ -1,0 +1,206 @@
+// `mmc analyze --run RUN`: the collapse measurements of a trained run, written to eval/analysis.json.
+import * as tf from '@tensorflow/tfjs';
+import type { Config, SyntheticDatasetConfig } from '../config/schema.js';
+import { meanFeatures, presenceMasks } from '../core/absence.js';
+import { encoderOutputs, fusedAndProbs } from '../core/analysis/activations.js';
+import { curve, type Curve } from '../core/analysis/curves.js';
+import { attributionShares, collisionFraction, polysemanticity, type Polysemanticity } from '../core/analysis/polysemanticity.js';
+import { linearProbe, DEFAULT_PROBE, type ProbeResult } from '../core/analysis/probe.js';
+import { rankReport, type RankReport } from '../core/analysis/rank.js';
+import { shapleyValues } from '../core/analysis/shapley.js';
+import { classificationMetrics, type ClassMetrics } from '../core/metrics.js';
+import { FusionModel } from '../core/model.js';
+import { Rng } from '../core/rng.js';
+import { disposeSplit, toTensors } from '../core/tensors.js';
+import { generateSynthetic, projectLatents } from '../data/synthetic.js';
+import type { Dataset } from '../data/types.js';
+import { UsageError } from '../errors.js';
+import { writeJsonAtomic } from '../run/atomic.js';
+import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
+import type { RunFolder } from '../run/run-folder.js';
+import { dataFor, modelSpec } from './setup.js';
+
+export interface AnalyzeOptions {
+  split: 'val' | 'test';
+  checkpoint: 'best' | 'last';
+  tau: number; // numerical rank threshold, relative to σ_max
+  kappa: number; // large share = at least κ × the uniform share
+  seed: number; // noise draws and missing-sample choice for the robustness curves
+  noiseLevels: number[]; // σ in units of the modality's input standard deviation
+  missingRates: number[];
+}
+
+export const DEFAULT_ANALYZE: Omit<AnalyzeOptions, 'split' | 'checkpoint' | 'seed'> = {
+  tau: 1e-3,
+  kappa: 0.5,
+  noiseLevels: [0, 0.25, 0.5, 1, 2, 4],
+  missingRates: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+};
+
+export interface Analysis {
+  run: string;
+  split: string;
+  checkpoint: string;
+  n: number;
+  modalities: string[];
+  all_present: ClassMetrics;
+  rank: { fused: RankReport; encoders: Record<string, RankReport> };
+  contribution: {
+    zero: Record<string, { accuracy_drop: number; cross_entropy_rise: number }>;
+    mean: Record<string, { accuracy_drop: number; cross_entropy_rise: number }>;
+    shapley: { metric: 'accuracy'; protocol: 'zero'; values: Record<string, number>; all_present: number; none_present: number };
+  };
+  semantic_loss: Record<string, { alone_cross_entropy: number; alone_accuracy: number; probe: ProbeResult; gap: number }>;
+  polysemanticity: Polysemanticity & { attribution: 'zero-protocol ablation of each modality' };
+  collisions: null | (Polysemanticity & { noise_predictive_collision_fraction: number; collision_threshold: number });
+  robustness: { noise: Record<string, Curve>; missing: Record<string, Curve> };
+}
+
+type Inputs = Record<string, tf.Tensor2D>;
+
+/** The analysis itself, on a model and data already in memory (tests call this directly). */
+export async function analyzeModel(model: FusionModel, dataset: Dataset, o: AnalyzeOptions, synthetic?: SyntheticDatasetConfig): Promise<Omit<Analysis, 'run' | 'checkpoint'>> {
+  const names = model.modalityNames;
+  const M = names.length;
+  const C = model.spec.numClasses;
+  const binary = dataset.task === 'binary';
+  const evalSplit = dataset.splits[o.split];
+  const n = evalSplit.n;
+  const train = toTensors(dataset.splits.train, names);
+  const ev = toTensors(evalSplit, names);
+  try {
+    const fill = await meanFeatures(model, train);
+    const masksWithout = (missing: string[]) => presenceMasks(n, names, { modalities: missing, rate: 1, seed: 0 });
+    const run = (missing: string[], protocol: 'zero' | 'mean' = 'zero', xs: Inputs = ev.x) => fusedAndProbs(model, xs, n, { masks: masksWithout(missing), fill: protocol === 'mean' ? fill : null });
+    const metricsOf = (probs: Float32Array) => classificationMetrics(probs, evalSplit.y, C, binary);
+
+    // Everything present: fused activations, metrics, ranks.
+    const base = await run([]);
+    const allPresent = metricsOf(base.probs);
+    const encOut = await encoderOutputs(model, ev.x, n);
+    const encoders: Record<string, RankReport> = {};
+    for (const m of names) encoders[m] = rankReport(encOut[m], n, encOut[m].length / n, o.tau);
+    const rank = { fused: rankReport(base.fused, n, base.width, o.tau), encoders };
+
+    // Ablation contributions and the shares of each neuron (zero protocol).
+    const zero: Analysis['contribution']['zero'] = {};
+    const mean: Analysis['contribution']['mean'] = {};
+    const removed: Record<string, Float32Array> = {};
+    for (const m of names) {
+      const z = await run([m], 'zero');
+      removed[m] = z.fused;
+      const zm = metricsOf(z.probs);
+      zero[m] = { accuracy_drop: allPresent.accuracy - zm.accuracy, cross_entropy_rise: zm.cross_entropy - allPresent.cross_entropy };
+      const mm = metricsOf((await run([m], 'mean')).probs);
+      mean[m] = { accuracy_drop: allPresent.accuracy - mm.accuracy, cross_entropy_rise: mm.cross_entropy - allPresent.cross_entropy };
+    }
+    const poly = polysemanticity(attributionShares(base.fused, removed, n, base.width), o.kappa);
+
+    // Exact Shapley values of accuracy over modality subsets (absent = zero protocol).
+    const subsetAcc = new Map<number, number>();
+    for (let mask = 0; mask < 1 << M; mask++) {
+      const missing = names.filter((_, i) => !(mask & (1 << i)));
+      subsetAcc.set(mask, mask === (1 << M) - 1 ? allPresent.accuracy : metricsOf((await run(missing)).probs).accuracy);
+    }
+    const phi = shapleyValues(M, (mask) => subsetAcc.get(mask)!);
+    const shapley = { metric: 'accuracy' as const, protocol: 'zero' as const, values: Object.fromEntries(names.map((m, i) => [m, phi[i]])), all_present: allPresent.accuracy, none_present: subsetAcc.get(0)! };
+
+    // Semantic loss: each modality alone through the fusion head, and a linear probe on its encoder.
+    const trainEnc = await encoderOutputs(model, train.x, train.n);
+    const semantic: Analysis['semantic_loss'] = {};
+    for (const m of names) {
+      const alone = metricsOf((await run(names.filter((x) => x !== m))).probs);
+      const d = encOut[m].length / n;
+      const probe = await linearProbe(trainEnc[m], dataset.splits.train.y, encOut[m], evalSplit.y, d, C, DEFAULT_PROBE);
+      semantic[m] = { alone_cross_entropy: alone.cross_entropy, alone_accuracy: alone.accuracy, probe, gap: alone.cross_entropy - probe.cross_entropy };
+    }
+
+    // Synthetic data: remove each modality's predictive or noise component at the input.
+    let collisions: Analysis['collisions'] = null;
+    if (synthetic && evalSplit.latents) {
+      const structure = generateSynthetic(synthetic).structure;
+      const comp: Record<string, Float32Array> = {};
+      for (const m of names) {
+        const mc = synthetic.modalities.find((x) => x.name === m)!;
+        const lat = evalSplit.latents[m];
+        for (const part of ['predictive', 'noise'] as const) {
+          const x = projectLatents(mc, structure.projections[m], part === 'predictive' ? new Float32Array(lat.predictive.length) : lat.predictive, part === 'noise' ? new Float32Array(lat.noise.length) : lat.noise, n);
+          const replaced = tf.tensor2d(x, [n, mc.input_dim]);
+          comp[`${m}:${part}`] = (await fusedAndProbs(model, { ...ev.x, [m]: replaced }, n)).fused;
+          replaced.dispose();
+        }
+      }
+      const shares = attributionShares(base.fused, comp, n, base.width);
+      const c = collisionFraction(shares, o.kappa);
+      collisions = { ...polysemanticity(shares, o.kappa), noise_predictive_collision_fraction: c.fraction, collision_threshold: c.threshold };
+    }
+
+    // Robustness: Gaussian noise of growing σ on one modality; growing missing rate of one modality.
+    const noise: Record<string, Curve> = {};
+    const missing: Record<string, Curve> = {};
+    for (const m of names) {
+      const xm = evalSplit.x[m];
+      let s = 0;
+      let s2 = 0;
+      for (const v of xm) {
+        s += v;
+        s2 += v * v;
+      }
+      const sd = Math.sqrt(Math.max(0, s2 / xm.length - (s / xm.length) ** 2));
+      const accs: number[] = [];
+      for (const level of o.noiseLevels) {
+        if (level === 0) {
+          accs.push(allPresent.accuracy);
+          continue;
+        }
+        const r = new Rng(o.seed);
+        const noisy = Float32Array.from(xm, (v) => v + level * sd * r.normal());
+        const t = tf.tensor2d(noisy, [n, xm.length / n]);
+        accs.push(metricsOf((await fusedAndProbs(model, { ...ev.x, [m]: t }, n)).probs).accuracy);
+        t.dispose();
+      }
+      noise[m] = curve(o.noiseLevels, accs);
+      const macc: number[] = [];
+      for (const rate of o.missingRates) {
+        const masks = presenceMasks(n, names, { modalities: [m], rate, seed: o.seed });
+        macc.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks })).probs).accuracy);
+      }
+      missing[m] = curve(o.missingRates, macc);
+    }
+
+    return {
+      split: o.split,
+      n,
+      modalities: names,
+      all_present: allPresent,
+      rank,
+      contribution: { zero, mean, shapley },
+      semantic_loss: semantic,
+      polysemanticity: { ...poly, attribution: 'zero-protocol ablation of each modality' },
+      collisions,
+      robustness: { noise, missing },
+    };
+  } finally {
+    disposeSplit(train);
+    disposeSplit(ev);
+  }
+}
+
+export async function analyzeRun(config: Config, run: RunFolder, o: AnalyzeOptions): Promise<Analysis & { file: string }> {
+  const dataset = dataFor(config);
+  const spec = modelSpec(config, dataset);
+  const dir = checkpointDir(run.path('checkpoints'), o.checkpoint);
+  if (!dir) throw new UsageError(`run ${run.id} has no ${o.checkpoint} checkpoint yet`);
+  const model = new FusionModel(spec, new Rng(0));
+  try {
+    model.setWeights(loadCheckpoint(dir).weights);
+    const a = await analyzeModel(model, dataset, o, config.dataset.name === 'synthetic' ? config.dataset : undefined);
+    const file = run.path('eval', 'analysis.json');
+    const result = { run: run.id, checkpoint: o.checkpoint, ...a, file };
+    writeJsonAtomic(file, result);
+    return result;
+  } finally {
+    model.dispose();
+  }
+}
+

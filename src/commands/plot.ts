@@ -1,0 +1,77 @@
+// Figures from a sweep: a metric against a grid key (or against epoch, from each run's
+// metrics.jsonl), one series per value of another key, mean ± std over seeds.
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { UsageError } from '../errors.js';
+import { readJsonl, writeFileAtomic } from '../run/atomic.js';
+import { bandChartSvg, type BandSeries } from '../report/plot.js';
+import type { SweepRow, SweepSpec } from './sweep.js';
+
+/** "key" → the grid value as a number; "key:length" → the length of a list value. */
+export function gridValue(row: SweepRow, ref: string): number | string {
+  const [key, fn] = ref.split(':');
+  const raw = row.values[key];
+  if (raw === undefined) throw new UsageError(`"${key}" is not a grid key of this sweep (it has ${Object.keys(row.values).join(', ') || 'none'})`);
+  const v = parse(raw);
+  if (fn === 'length') {
+    if (!Array.isArray(v)) throw new UsageError(`${ref}: the values of ${key} are not lists`);
+    return v.length;
+  }
+  if (fn) throw new UsageError(`${ref}: unknown function "${fn}" (only :length)`);
+  return typeof v === 'number' ? v : raw;
+}
+
+function metricOf(record: Record<string, unknown>, path: string): number | null {
+  let v: unknown = record;
+  for (const p of path.split('.')) {
+    if (v === null || typeof v !== 'object') return null;
+    v = (v as Record<string, unknown>)[p];
+  }
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+const stats = (xs: number[]) => {
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  return { n, mean, std: n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0 };
+};
+
+export interface PlotOptions {
+  x: string; // grid key (key or key:length), or "epoch"
+  y: string; // row metric, or a metrics.jsonl field (dotted) when x is "epoch"
+  series?: string;
+  title?: string;
+  logX?: boolean;
+  out: string;
+}
+
+export async function plotSweep(dir: string, spec: SweepSpec, rows: SweepRow[], o: PlotOptions): Promise<{ file: string; series: BandSeries[] }> {
+  const finished = rows.filter((r) => r.status === 'finished');
+  if (!finished.length) throw new UsageError(`sweep ${spec.id} has no finished runs to plot`);
+  const groups = new Map<string, Map<number, number[]>>();
+  const add = (series: string, x: number, y: number | null) => {
+    if (y === null) return;
+    const g = groups.get(series) ?? new Map<number, number[]>();
+    g.set(x, [...(g.get(x) ?? []), y]);
+    groups.set(series, g);
+  };
+  for (const r of finished) {
+    const series = o.series ? `${o.series.split(':')[0]}${o.series.endsWith(':length') ? ' size' : ''} = ${gridValue(r, o.series)}` : o.y;
+    if (o.x === 'epoch') {
+      for (const rec of readJsonl<Record<string, unknown>>(join(r.run!, 'metrics.jsonl'))) add(series, rec.epoch as number, metricOf(rec, o.y));
+    } else {
+      const x = gridValue(r, o.x);
+      if (typeof x !== 'number') throw new UsageError(`--x ${o.x}: values like "${x}" are not numbers (use key:length for lists)`);
+      add(series, x, r.metrics[o.y] ?? null);
+    }
+  }
+  if (![...groups.values()].some((g) => g.size)) throw new UsageError(`--y ${o.y}: no run has this metric`);
+  const series: BandSeries[] = [...groups.entries()].map(([name, g]) => ({
+    name,
+    points: [...g.entries()].sort((a, b) => a[0] - b[0]).map(([x, ys]) => ({ x, ...stats(ys) })),
+  }));
+  const seeds = Math.max(...series.flatMap((s) => s.points.map((p) => p.n)));
+  const svg = await bandChartSvg({ title: o.title ?? `${o.y} vs ${o.x}`, subtitle: `sweep ${spec.id} · mean ± std over ${seeds} seeds`, xLabel: o.x, yLabel: o.y, series, logX: o.logX });
+  writeFileAtomic(o.out, svg);
+  return { file: o.out, series };
+}

@@ -1,0 +1,218 @@
+// `mmc sweep`: the cross product of --grid values × seeds, each job a `mmc train` (then `mmc analyze`)
+// child process, W at a time (wasm uses one core per process). One result line per job in
+// results.jsonl, appended by this process only; `--resume` reruns the jobs without a finished line.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfigFile } from '../config/load.js';
+import { crossProduct, type GridAxis } from '../config/grid.js';
+import { UsageError } from '../errors.js';
+import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
+import type { Logger } from '../run/logger.js';
+import type { Analysis } from './analyze.js';
+
+const MMC_BIN = fileURLToPath(new URL('../../../bin/mmc', import.meta.url));
+
+export interface SweepSpec {
+  id: string;
+  name: string;
+  command: 'train';
+  config: string; // base-config.yaml inside the sweep folder
+  sets: string[]; // --set applied to every job
+  grid: GridAxis[];
+  seeds: number;
+  vary_data_seed: boolean;
+  analyze: boolean;
+  jobs: { id: string; values: Record<string, string>; seed: number }[];
+  created: string;
+}
+
+export interface SweepRow {
+  job: string;
+  status: 'finished' | 'failed';
+  seed: number;
+  values: Record<string, string>;
+  run: string | null;
+  error?: string;
+  metrics: Record<string, number | null>;
+}
+
+function stamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+export function createSweep(o: { configPath: string; sets: string[]; grid: GridAxis[]; seeds: number; varyDataSeed: boolean; analyze: boolean; name?: string; runsDir: string }): { dir: string; spec: SweepSpec } {
+  // Validate the base config and every grid value up front: a typo should fail now, not in job 17.
+  const base = loadConfigFile(o.configPath, { overrides: o.sets });
+  for (const axis of o.grid) for (const v of axis.values) loadConfigFile(o.configPath, { overrides: [...o.sets, `${axis.key}=${v}`] });
+  const name = o.name ?? base.name;
+  const jobs: SweepSpec['jobs'] = [];
+  for (const values of crossProduct(o.grid)) for (let s = 0; s < o.seeds; s++) jobs.push({ id: `j${String(jobs.length).padStart(3, '0')}`, values, seed: s });
+  mkdirSync(o.runsDir, { recursive: true });
+  let dir = '';
+  for (let attempt = 0; attempt < 20 && !dir; attempt++) {
+    const h = createHash('sha256').update(JSON.stringify(o)).update(randomBytes(8)).digest('hex').slice(0, 6);
+    const candidate = resolve(o.runsDir, `${stamp(new Date())}-sweep-${name}-${h}`);
+    try {
+      mkdirSync(candidate);
+      dir = candidate;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`cannot create sweep folder in ${o.runsDir}: ${(e as NodeJS.ErrnoException).code}`);
+    }
+  }
+  if (!dir) throw new Error('no free sweep folder name');
+  mkdirSync(join(dir, 'runs'));
+  copyFileSync(o.configPath, join(dir, 'base-config.yaml'));
+  const spec: SweepSpec = { id: dir.split('/').at(-1)!, name, command: 'train', config: 'base-config.yaml', sets: o.sets, grid: o.grid, seeds: o.seeds, vary_data_seed: o.varyDataSeed, analyze: o.analyze, jobs, created: new Date().toISOString() };
+  writeJsonAtomic(join(dir, 'sweep.json'), spec);
+  return { dir, spec };
+}
+
+export function openSweep(ref: string, runsDir: string): { dir: string; spec: SweepSpec } {
+  for (const c of [resolve(ref), resolve(runsDir, ref)]) {
+    if (existsSync(join(c, 'sweep.json'))) return { dir: c, spec: JSON.parse(readFileSync(join(c, 'sweep.json'), 'utf8')) as SweepSpec };
+  }
+  throw new UsageError(`sweep not found: ${ref} (no sweep.json there)`);
+}
+
+function runChild(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolveP) => {
+    const p = spawn(process.execPath, [MMC_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => resolveP({ code, stdout, stderr }));
+  });
+}
+
+/** The numbers a row keeps from a run's summary and analysis (flat, for CSV and plots). */
+export function rowMetrics(summary: Record<string, unknown>, a: Analysis | null): Record<string, number | null> {
+  const m: Record<string, number | null> = {};
+  const test = summary.test as { accuracy: number; cross_entropy: number; macro_f1: number } | undefined;
+  m.test_acc = test?.accuracy ?? null;
+  m.test_ce = test?.cross_entropy ?? null;
+  m.test_macro_f1 = test?.macro_f1 ?? null;
+  m.best_epoch = (summary.best_epoch as number | null) ?? null;
+  m.samples_per_s = (summary.samples_per_s as number | null) ?? null;
+  if (!a) return m;
+  m.fused_effective_rank = a.rank.fused.effective_rank;
+  m.fused_numerical_rank = a.rank.fused.numerical_rank;
+  m.poly_fraction = a.polysemanticity.cross_modal_fraction;
+  m.poly_entropy = a.polysemanticity.mean_normalised_entropy;
+  m.live_neurons = a.polysemanticity.live_neurons;
+  m.collision_fraction = a.collisions?.noise_predictive_collision_fraction ?? null;
+  m.component_poly_fraction = a.collisions?.cross_modal_fraction ?? null;
+  for (const mod of a.modalities) {
+    m[`enc_effective_rank.${mod}`] = a.rank.encoders[mod].effective_rank;
+    m[`acc_drop_zero.${mod}`] = a.contribution.zero[mod].accuracy_drop;
+    m[`acc_drop_mean.${mod}`] = a.contribution.mean[mod].accuracy_drop;
+    m[`shapley.${mod}`] = a.contribution.shapley.values[mod];
+    m[`alone_ce.${mod}`] = a.semantic_loss[mod].alone_cross_entropy;
+    m[`alone_acc.${mod}`] = a.semantic_loss[mod].alone_accuracy;
+    m[`probe_ce.${mod}`] = a.semantic_loss[mod].probe.cross_entropy;
+    m[`probe_gap.${mod}`] = a.semantic_loss[mod].gap;
+    m[`auc_noise.${mod}`] = a.robustness.noise[mod].auc;
+    m[`auc_missing.${mod}`] = a.robustness.missing[mod].auc;
+  }
+  return m;
+}
+
+async function runJob(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][number], baseDataSeed: number, backend: string | undefined): Promise<SweepRow> {
+  const sets = [...spec.sets, ...Object.entries(job.values).map(([k, v]) => `${k}=${v}`)];
+  if (spec.vary_data_seed) sets.push(`dataset.seed=${baseDataSeed + job.seed}`);
+  const args = ['train', '--config', join(dir, spec.config), ...sets.flatMap((s) => ['--set', s]), '--seed', String(job.seed), '--name', `${spec.name}-${job.id}`, '--runs-dir', join(dir, 'runs'), '--json', '-q', '--no-progress'];
+  if (backend) args.push('--backend', backend);
+  const t = await runChild(args);
+  const row: SweepRow = { job: job.id, status: 'failed', seed: job.seed, values: job.values, run: null, metrics: {} };
+  if (t.code !== 0) {
+    row.error = t.stderr.trim().split('\n').at(-1) ?? `exit ${t.code}`;
+    return row;
+  }
+  const trained = JSON.parse(t.stdout) as { run: string; status: string; summary: Record<string, unknown> };
+  row.run = trained.run;
+  let analysis: Analysis | null = null;
+  if (spec.analyze) {
+    const a = await runChild(['analyze', '--run', trained.run, '--json', ...(backend ? ['--backend', backend] : [])]);
+    if (a.code !== 0) {
+      row.error = `analyze: ${a.stderr.trim().split('\n').at(-1)}`;
+      row.metrics = rowMetrics(trained.summary, null);
+      return row;
+    }
+    analysis = JSON.parse(a.stdout) as Analysis;
+  }
+  row.status = 'finished';
+  row.metrics = rowMetrics(trained.summary, analysis);
+  return row;
+}
+
+export async function runSweep(dir: string, spec: SweepSpec, o: { workers: number; backend?: string; log: Logger }): Promise<SweepRow[]> {
+  const resultsPath = join(dir, 'results.jsonl');
+  const done = new Set(readJsonl<SweepRow>(resultsPath).filter((r) => r.status === 'finished').map((r) => r.job));
+  const todo = spec.jobs.filter((j) => !done.has(j.id));
+  const baseDataSeed = loadConfigFile(join(dir, spec.config), { overrides: spec.sets }).dataset.seed;
+  o.log.info({ sweep: spec.id, jobs: spec.jobs.length, done: done.size, todo: todo.length, workers: o.workers }, `sweep ${spec.id}: ${todo.length} of ${spec.jobs.length} jobs to run`);
+  let next = 0;
+  let finished = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const job = todo[next++];
+      const row = await runJob(dir, spec, job, baseDataSeed, o.backend);
+      appendJsonl(resultsPath, row);
+      finished++;
+      const label = Object.entries(job.values).map(([k, v]) => `${k}=${v}`).join(' ');
+      if (row.status === 'finished') o.log.info(`[${finished}/${todo.length}] ${job.id} ${label} seed ${job.seed}: test acc ${row.metrics.test_acc?.toFixed(3)}`);
+      else o.log.warn(`[${finished}/${todo.length}] ${job.id} ${label} seed ${job.seed} failed: ${row.error}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, o.workers) }, worker));
+  return writeSweepTables(dir, spec);
+}
+
+/** results.json and results.csv from results.jsonl: the latest line per job, in job order. */
+export function writeSweepTables(dir: string, spec: SweepSpec): SweepRow[] {
+  const latest = new Map<string, SweepRow>();
+  for (const r of readJsonl<SweepRow>(join(dir, 'results.jsonl'))) latest.set(r.job, r);
+  const rows = spec.jobs.map((j) => latest.get(j.id)).filter((r): r is SweepRow => !!r);
+  writeJsonAtomic(join(dir, 'results.json'), rows);
+  const keys = spec.grid.map((g) => g.key);
+  const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
+  const esc = (v: unknown) => {
+    const s = v === null || v === undefined ? '' : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const lines = [['job', 'status', 'seed', ...keys, 'run', ...metricKeys, 'error'].map(esc).join(',')];
+  for (const r of rows) lines.push([r.job, r.status, r.seed, ...keys.map((k) => r.values[k]), r.run, ...metricKeys.map((k) => r.metrics[k]), r.error ?? ''].map(esc).join(','));
+  writeFileAtomic(join(dir, 'results.csv'), lines.join('\n') + '\n');
+  return rows;
+}
+
+export interface GroupStat {
+  values: Record<string, string>;
+  n: number;
+  mean: number;
+  std: number; // sample standard deviation (n − 1)
+}
+
+/** Mean ± std of one metric over seeds, per grid point. */
+export function groupStats(rows: SweepRow[], metric: string): GroupStat[] {
+  const groups = new Map<string, { values: Record<string, string>; xs: number[] }>();
+  for (const r of rows) {
+    if (r.status !== 'finished') continue;
+    const v = r.metrics[metric];
+    if (v === null || v === undefined || !Number.isFinite(v)) continue;
+    const key = JSON.stringify(r.values);
+    const g = groups.get(key) ?? { values: r.values, xs: [] };
+    g.xs.push(v);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map((g) => {
+    const n = g.xs.length;
+    const mean = g.xs.reduce((a, b) => a + b, 0) / n;
+    const std = n > 1 ? Math.sqrt(g.xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+    return { values: g.values, n, mean, std };
+  });
+}

@@ -1,0 +1,70 @@
+// Batched readouts of a model's internals for analysis: fused-representation activations and
+// encoder outputs, with modalities absent or inputs replaced.
+import * as tf from '@tensorflow/tfjs';
+import { absenceFor } from '../absence.js';
+import type { FusionModel } from '../model.js';
+
+export interface Readout {
+  masks?: Record<string, Float32Array> | null;
+  fill?: Record<string, Float32Array> | null;
+  batch?: number;
+}
+
+type Inputs = Record<string, tf.Tensor2D>;
+
+function rows(xs: Inputs, start: number, size: number): Inputs {
+  return Object.fromEntries(Object.entries(xs).map(([k, v]) => [k, v.slice([start, 0], [size, -1])])) as Inputs;
+}
+
+/** Fused activations (n × h) and softmax probabilities (n × C) in one pass. */
+export async function fusedAndProbs(model: FusionModel, xs: Inputs, n: number, o: Readout = {}): Promise<{ fused: Float32Array; probs: Float32Array; width: number }> {
+  const batch = o.batch ?? 2048;
+  const parts: Float32Array[] = [];
+  const probParts: Float32Array[] = [];
+  let width = 0;
+  for (let s = 0; s < n; s += batch) {
+    const size = Math.min(batch, n - s);
+    const [f, p] = tf.tidy(() => {
+      const out = model.forward(rows(xs, s, size), absenceFor(o.masks ?? null, o.fill ?? null, s, size));
+      return [out.fused, tf.softmax(out.logits)];
+    });
+    width = f.shape[1]!;
+    parts.push((await f.data()) as Float32Array);
+    probParts.push((await p.data()) as Float32Array);
+    tf.dispose([f, p]);
+  }
+  const concat = (ps: Float32Array[]) => {
+    const out = new Float32Array(ps.reduce((a, b) => a + b.length, 0));
+    let o2 = 0;
+    for (const p of ps) {
+      out.set(p, o2);
+      o2 += p.length;
+    }
+    return out;
+  };
+  return { fused: concat(parts), probs: concat(probParts), width };
+}
+
+/** Each encoder's output over a split (n × outDim per modality). */
+export async function encoderOutputs(model: FusionModel, xs: Inputs, n: number, batch = 2048): Promise<Record<string, Float32Array>> {
+  const out: Record<string, Float32Array[]> = Object.fromEntries(model.modalityNames.map((m) => [m, []]));
+  for (let s = 0; s < n; s += batch) {
+    const size = Math.min(batch, n - s);
+    const f = tf.tidy(() => model.encode(rows(xs, s, size)));
+    for (const m of model.modalityNames) {
+      out[m].push((await f[m].data()) as Float32Array);
+      f[m].dispose();
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(out).map(([m, ps]) => {
+      const all = new Float32Array(ps.reduce((a, b) => a + b.length, 0));
+      let o = 0;
+      for (const p of ps) {
+        all.set(p, o);
+        o += p.length;
+      }
+      return [m, all];
+    }),
+  );
+}

@@ -1,0 +1,47 @@
+// SVG figures through vega-lite → vega, rendered headless (no browser, no canvas).
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+
+export interface BandPoint {
+  x: number;
+  mean: number;
+  std: number;
+  n: number;
+}
+
+export interface BandSeries {
+  name: string;
+  points: BandPoint[];
+}
+
+export interface BandChart {
+  title: string;
+  subtitle?: string;
+  xLabel: string;
+  yLabel: string;
+  series: BandSeries[];
+  logX?: boolean;
+}
+
+/** Mean line with a ±1 std band per series. */
+export async function bandChartSvg(c: BandChart): Promise<string> {
+  const values = c.series.flatMap((s) => s.points.map((p) => ({ series: s.name, x: p.x, mean: p.mean, lo: p.mean - p.std, hi: p.mean + p.std, n: p.n })));
+  const x = { field: 'x', type: 'quantitative', title: c.xLabel, scale: c.logX ? { type: 'log' } : { zero: false } };
+  const color = { field: 'series', type: 'nominal', title: null };
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: c.subtitle ? { text: c.title, subtitle: c.subtitle } : c.title,
+    width: 420,
+    height: 260,
+    data: { values },
+    layer: [
+      { mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: c.yLabel, scale: { zero: false } }, y2: { field: 'hi' }, color } },
+      { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: c.yLabel }, color } },
+    ],
+  };
+  const compiled = vl.compile(spec as unknown as vl.TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
