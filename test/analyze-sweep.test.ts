@@ -1,0 +1,91 @@
+// mmc analyze, mmc sweep (with resume and a failing job) and mmc plot, end to end on tiny configs.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { MMC_BIN, QUICK_CONFIG, REPO_ROOT } from '../src/test-support.js';
+
+function mmc(args: string[]) {
+  const r = spawnSync(process.execPath, [MMC_BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 240_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const tmp = () => mkdtempSync(join(tmpdir(), 'mmc-sweep-'));
+
+test('analyze --json prints every measurement and writes eval/analysis.json', () => {
+  const runs = tmp();
+  const t = mmc(['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--json', '-q']);
+  assert.equal(t.code, 0, t.stderr);
+  const run = JSON.parse(t.stdout).run;
+  const r = mmc(['analyze', '--run', run, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const a = JSON.parse(r.stdout);
+  assert.ok(existsSync(join(run, 'eval', 'analysis.json')));
+  assert.deepEqual(a.modalities, ['image', 'audio']);
+  assert.ok(a.rank.fused.effective_rank > 0 && a.rank.fused.numerical_rank <= a.rank.fused.dims[1]);
+  // Shapley efficiency: the values add up to v(all) − v(none).
+  const phi = Object.values(a.contribution.shapley.values) as number[];
+  assert.ok(Math.abs(phi.reduce((x, y) => x + y, 0) - (a.contribution.shapley.all_present - a.contribution.shapley.none_present)) < 1e-9);
+  // With two modalities, image's zero-protocol contribution is all-present minus audio alone.
+  assert.ok(Math.abs(a.contribution.zero.image.accuracy_drop - (a.all_present.accuracy - a.semantic_loss.audio.alone_accuracy)) < 1e-12);
+  assert.ok(a.polysemanticity.cross_modal_fraction >= 0 && a.polysemanticity.cross_modal_fraction <= 1);
+  assert.equal(a.polysemanticity.threshold, 0.25);
+  assert.ok(a.collisions && a.collisions.noise_predictive_collision_fraction >= 0);
+  assert.equal(a.robustness.missing.audio.x.length, 11);
+  // Missing rate 0 is the all-present accuracy; noise σ = 0 too.
+  assert.equal(a.robustness.missing.audio.y[0], a.all_present.accuracy);
+  assert.equal(a.robustness.noise.image.y[0], a.all_present.accuracy);
+  const table = mmc(['analyze', '--run', run]);
+  assert.match(table.stdout, /cross-modal fraction/);
+  assert.equal(mmc(['analyze', '--run', run, '--tau', '-1']).code, 2);
+});
+
+test('sweep runs the grid × seeds in workers, records a failed job, resumes only what is missing, and plots', () => {
+  const runs = tmp();
+  const cfg = join(runs, 'sweep.yaml');
+  writeFileSync(cfg, readFileSync(QUICK_CONFIG, 'utf8').replace('epochs: 3', 'epochs: 1'));
+  // An encoder width that passes the schema but cannot be built for conv (no image shape) fails at run time.
+  const r = mmc(['sweep', '--config', cfg, '--grid', 'model.fusion.hidden=[4],[8,4]', '--grid', 'model.encoder.type=mlp,conv', '--seeds', '2', '--workers', '2', '--runs-dir', runs, '--json', '-q', '--no-analyze']);
+  assert.equal(r.code, 1, r.stderr); // some jobs failed: exit 1, but the sweep finished
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.rows.length, 8);
+  assert.equal(out.rows.filter((x: { status: string }) => x.status === 'finished').length, 4);
+  const failed = out.rows.filter((x: { status: string }) => x.status === 'failed');
+  assert.equal(failed.length, 4);
+  assert.match(failed[0].error, /conv needs image-shaped input/);
+  const csv = readFileSync(join(out.sweep, 'results.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 9);
+  assert.match(csv[0], /^job,status,seed,model\.fusion\.hidden,model\.encoder\.type,run,test_acc/);
+  // Resume: the finished jobs are kept, the failed ones are tried again (and fail again).
+  const lines = () => readFileSync(join(out.sweep, 'results.jsonl'), 'utf8').trim().split('\n').length;
+  assert.equal(lines(), 8);
+  const runsBefore = readdirSync(join(out.sweep, 'runs')).length; // failed jobs stopped before creating a run folder
+  assert.equal(runsBefore, 4);
+  const again = mmc(['sweep', '--resume', out.sweep, '--json', '-q']);
+  assert.equal(again.code, 1);
+  assert.equal(lines(), 12); // only the 4 failed jobs ran again
+  assert.equal(readdirSync(join(out.sweep, 'runs')).length, runsBefore);
+  const rows2 = JSON.parse(again.stdout).rows;
+  assert.deepEqual(rows2.filter((x: { status: string }) => x.status === 'finished').map((x: { run: string }) => x.run), out.rows.filter((x: { status: string }) => x.status === 'finished').map((x: { run: string }) => x.run));
+  // A plot of test accuracy over the hidden width, one series per encoder type.
+  const svg = join(runs, 'acc.svg');
+  const p = mmc(['plot', '--sweep', out.sweep, '--x', 'model.fusion.hidden:length', '--y', 'test_acc', '--out', svg, '--json']);
+  assert.equal(p.code, 0, p.stderr);
+  assert.match(readFileSync(svg, 'utf8'), /^<svg/);
+  const plotted = JSON.parse(p.stdout);
+  assert.equal(plotted.series[0].points[0].n, 2); // mean over two seeds
+  const e = mmc(['plot', '--sweep', out.sweep, '--x', 'epoch', '--y', 'val_loss', '--out', join(runs, 'loss.svg')]);
+  assert.equal(e.code, 0, e.stderr);
+  const bad = mmc(['plot', '--sweep', out.sweep, '--x', 'nope', '--y', 'test_acc', '--out', svg]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /"nope" is not a grid key/);
+});
+
+test('sweep refuses a bad grid value before running anything', () => {
+  const runs = tmp();
+  const r = mmc(['sweep', '--config', QUICK_CONFIG, '--grid', 'train.epochs=1,zero', '--runs-dir', runs]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--set train\.epochs=zero: train\.epochs: expected number/);
+  assert.deepEqual(readdirSync(runs), []);
+});
