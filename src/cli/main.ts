@@ -9,6 +9,7 @@ import { benchCommand } from './bench.js';
 import { analyzeCommand } from './analyze.js';
 import { sweepCommand } from './sweep.js';
 import { plotCommand } from './plot.js';
+import { summarizeCommand } from './summarize.js';
 
 export function buildProgram(): Command {
   const program = new Command('mmc')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   program.addCommand(analyzeCommand());
   program.addCommand(sweepCommand());
   program.addCommand(plotCommand());
+  program.addCommand(summarizeCommand());
   program.addCommand(benchCommand());
   for (const c of program.commands) c.exitOverride();
   return program;

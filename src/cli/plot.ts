@@ -33,6 +33,13 @@ export function plotCommand(): Command {
       const rows = writeSweepTables(s.dir, s.spec);
       const r = await plotSweep(s.dir, s.spec, rows, { x: o.x, y: o.y, series: o.series, title: o.title, logX: o.logX, out: resolve(o.out) });
       if (o.json) printJson(r);
-      else process.stdout.write(`${r.file}\n`);
+      else {
+        const lines = [r.file];
+        for (const s of r.series) {
+          lines.push(`${s.name}: ${s.points.map((p) => `${p.x}→${p.mean.toFixed(4)}±${p.std.toFixed(4)}`).join('  ')}`);
+          if (s.power_fit) lines.push(`  power-law fit y ≈ ${s.power_fit.scale.toFixed(4)}·x^${s.power_fit.exponent.toFixed(3)} over ${s.power_fit.points} points`);
+        }
+        process.stdout.write(lines.join('\n') + '\n');
+      }
     });
 }

@@ -36,6 +36,24 @@ const stats = (xs: number[]) => {
   return { n, mean, std: n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0 };
 };
 
+/** Least-squares fit of log y = log a + b log x over the series means (points with x, y > 0). */
+export function powerFit(points: { x: number; mean: number }[]): { exponent: number; scale: number; points: number } | null {
+  const ps = points.filter((p) => p.x > 0 && p.mean > 0);
+  if (ps.length < 2) return null;
+  const lx = ps.map((p) => Math.log(p.x));
+  const ly = ps.map((p) => Math.log(p.mean));
+  const mx = lx.reduce((a, b) => a + b, 0) / ps.length;
+  const my = ly.reduce((a, b) => a + b, 0) / ps.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < ps.length; i++) {
+    sxy += (lx[i] - mx) * (ly[i] - my);
+    sxx += (lx[i] - mx) ** 2;
+  }
+  const b = sxy / sxx;
+  return { exponent: b, scale: Math.exp(my - b * mx), points: ps.length };
+}
+
 export interface PlotOptions {
   x: string; // grid key (key or key:length), or "epoch"
   y: string; // row metric, or a metrics.jsonl field (dotted) when x is "epoch"
@@ -45,7 +63,7 @@ export interface PlotOptions {
   out: string;
 }
 
-export async function plotSweep(dir: string, spec: SweepSpec, rows: SweepRow[], o: PlotOptions): Promise<{ file: string; series: BandSeries[] }> {
+export async function plotSweep(dir: string, spec: SweepSpec, rows: SweepRow[], o: PlotOptions): Promise<{ file: string; series: (BandSeries & { power_fit: ReturnType<typeof powerFit> })[] }> {
   const finished = rows.filter((r) => r.status === 'finished');
   if (!finished.length) throw new UsageError(`sweep ${spec.id} has no finished runs to plot`);
   const groups = new Map<string, Map<number, number[]>>();
@@ -73,5 +91,5 @@ export async function plotSweep(dir: string, spec: SweepSpec, rows: SweepRow[], 
   const seeds = Math.max(...series.flatMap((s) => s.points.map((p) => p.n)));
   const svg = await bandChartSvg({ title: o.title ?? `${o.y} vs ${o.x}`, subtitle: `sweep ${spec.id} · mean ± std over ${seeds} seeds`, xLabel: o.x, yLabel: o.y, series, logX: o.logX });
   writeFileAtomic(o.out, svg);
-  return { file: o.out, series };
+  return { file: o.out, series: series.map((s) => ({ ...s, power_fit: powerFit(s.points) })) };
 }
