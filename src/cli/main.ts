@@ -10,6 +10,7 @@ import { analyzeCommand } from './analyze.js';
 import { sweepCommand } from './sweep.js';
 import { plotCommand } from './plot.js';
 import { summarizeCommand } from './summarize.js';
+import { distillCommand } from './distill.js';
 
 export function buildProgram(): Command {
   const program = new Command('mmc')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.addCommand(trainCommand());
+  program.addCommand(distillCommand());
   program.addCommand(evalCommand());
   program.addCommand(demoCommand());
   program.addCommand(analyzeCommand());

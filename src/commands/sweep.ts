@@ -18,8 +18,10 @@ const MMC_BIN = fileURLToPath(new URL('../../../bin/mmc', import.meta.url));
 export interface SweepSpec {
   id: string;
   name: string;
-  command: 'train';
+  command: 'train' | 'distill';
   config: string; // base-config.yaml inside the sweep folder
+  teacher_config?: string; // distill: teacher-config.yaml, trained once per seed (same seed and data seed)
+  teacher_sets?: string[];
   sets: string[]; // --set applied to every job
   grid: GridAxis[];
   seeds: number;
@@ -44,7 +46,9 @@ function stamp(d: Date): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-export function createSweep(o: { configPath: string; sets: string[]; grid: GridAxis[]; seeds: number; varyDataSeed: boolean; analyze: boolean; name?: string; runsDir: string }): { dir: string; spec: SweepSpec } {
+export function createSweep(o: { configPath: string; sets: string[]; grid: GridAxis[]; seeds: number; varyDataSeed: boolean; analyze: boolean; name?: string; runsDir: string; command?: 'train' | 'distill'; teacherConfig?: string; teacherSets?: string[] }): { dir: string; spec: SweepSpec } {
+  if (o.command === 'distill' && !o.teacherConfig) throw new UsageError('--command distill needs --teacher-config FILE (the teacher trained for each seed)');
+  if (o.teacherConfig) loadConfigFile(o.teacherConfig, { overrides: o.teacherSets ?? [] });
   // Validate the base config and every grid value up front: a typo should fail now, not in job 17.
   const base = loadConfigFile(o.configPath, { overrides: o.sets });
   for (const axis of o.grid) for (const v of axis.values) loadConfigFile(o.configPath, { overrides: [...o.sets, `${axis.key}=${v}`] });
@@ -66,7 +70,8 @@ export function createSweep(o: { configPath: string; sets: string[]; grid: GridA
   if (!dir) throw new Error('no free sweep folder name');
   mkdirSync(join(dir, 'runs'));
   copyFileSync(o.configPath, join(dir, 'base-config.yaml'));
-  const spec: SweepSpec = { id: dir.split('/').at(-1)!, name, command: 'train', config: 'base-config.yaml', sets: o.sets, grid: o.grid, seeds: o.seeds, vary_data_seed: o.varyDataSeed, analyze: o.analyze, jobs, created: new Date().toISOString() };
+  if (o.teacherConfig) copyFileSync(o.teacherConfig, join(dir, 'teacher-config.yaml'));
+  const spec: SweepSpec = { id: dir.split('/').at(-1)!, name, command: o.command ?? 'train', config: 'base-config.yaml', ...(o.teacherConfig ? { teacher_config: 'teacher-config.yaml', teacher_sets: o.teacherSets ?? [] } : {}), sets: o.sets, grid: o.grid, seeds: o.seeds, vary_data_seed: o.varyDataSeed, analyze: o.analyze, jobs, created: new Date().toISOString() };
   writeJsonAtomic(join(dir, 'sweep.json'), spec);
   return { dir, spec };
 }
@@ -121,13 +126,46 @@ export function rowMetrics(summary: Record<string, unknown>, a: Analysis | null)
   return m;
 }
 
+/** Distill sweeps: one teacher per seed, trained on first use and remembered in teachers.jsonl. */
+const teacherRuns = new Map<string, Promise<string>>();
+function teacherFor(dir: string, spec: SweepSpec, seed: number, dataSeed: number | null, backend: string | undefined): Promise<string> {
+  const key = `${dir}#${seed}`;
+  const known = readJsonl<{ seed: number; run: string }>(join(dir, 'teachers.jsonl')).find((t) => t.seed === seed);
+  if (known && existsSync(join(known.run, 'run.json')) && JSON.parse(readFileSync(join(known.run, 'run.json'), 'utf8')).status === 'finished') return Promise.resolve(known.run);
+  if (!teacherRuns.has(key)) {
+    teacherRuns.set(
+      key,
+      (async () => {
+        const sets = [...(spec.teacher_sets ?? []), ...(dataSeed !== null ? [`dataset.seed=${dataSeed}`] : [])];
+        const args = ['train', '--config', join(dir, spec.teacher_config!), ...sets.flatMap((s) => ['--set', s]), '--seed', String(seed), '--name', `${spec.name}-teacher-s${seed}`, '--runs-dir', join(dir, 'runs'), '--json', '-q', '--no-progress', ...(backend ? ['--backend', backend] : [])];
+        const t = await runChild(args);
+        if (t.code !== 0) throw new Error(`teacher for seed ${seed}: ${t.stderr.trim().split('\n').at(-1)}`);
+        const run = (JSON.parse(t.stdout) as { run: string }).run;
+        appendJsonl(join(dir, 'teachers.jsonl'), { seed, run });
+        return run;
+      })(),
+    );
+  }
+  return teacherRuns.get(key)!;
+}
+
 async function runJob(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][number], baseDataSeed: number, backend: string | undefined): Promise<SweepRow> {
   const sets = [...spec.sets, ...Object.entries(job.values).map(([k, v]) => `${k}=${v}`)];
-  if (spec.vary_data_seed) sets.push(`dataset.seed=${baseDataSeed + job.seed}`);
-  const args = ['train', '--config', join(dir, spec.config), ...sets.flatMap((s) => ['--set', s]), '--seed', String(job.seed), '--name', `${spec.name}-${job.id}`, '--runs-dir', join(dir, 'runs'), '--json', '-q', '--no-progress'];
+  const dataSeed = spec.vary_data_seed ? baseDataSeed + job.seed : null;
+  if (dataSeed !== null) sets.push(`dataset.seed=${dataSeed}`);
+  const row: SweepRow = { job: job.id, status: 'failed', seed: job.seed, values: job.values, run: null, metrics: {} };
+  const extra: string[] = [];
+  if (spec.command === 'distill') {
+    try {
+      extra.push('--teacher', await teacherFor(dir, spec, job.seed, dataSeed, backend));
+    } catch (e) {
+      row.error = (e as Error).message;
+      return row;
+    }
+  }
+  const args = [spec.command, '--config', join(dir, spec.config), ...sets.flatMap((s) => ['--set', s]), ...extra, '--seed', String(job.seed), '--name', `${spec.name}-${job.id}`, '--runs-dir', join(dir, 'runs'), '--json', '-q', '--no-progress'];
   if (backend) args.push('--backend', backend);
   const t = await runChild(args);
-  const row: SweepRow = { job: job.id, status: 'failed', seed: job.seed, values: job.values, run: null, metrics: {} };
   if (t.code !== 0) {
     row.error = t.stderr.trim().split('\n').at(-1) ?? `exit ${t.code}`;
     return row;

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { configToYaml } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Adam } from '../core/adam.js';
-import { fit, initialFitState, type EpochRecord, type FitState } from '../core/fit.js';
+import { fit, initialFitState, type EpochRecord, type ExtraLoss, type FitState } from '../core/fit.js';
 import { FusionModel } from '../core/model.js';
 import { evaluateSplit } from '../core/predict.js';
 import { Rng } from '../core/rng.js';
@@ -23,6 +23,9 @@ export interface TrainOptions {
   resume?: RunFolder; // continue this run from checkpoints/last
   stopAfter?: number; // stop (as if interrupted) after this many epochs in this session
   command?: string; // run-folder command label
+  teacher?: { id: string; configHash: string }; // recorded in run.json (distill)
+  /** Called once the model exists (before a resume loads weights): adds aux layers, returns an extra loss. */
+  prepare?: (model: FusionModel, rng: Rng) => Promise<ExtraLoss> | ExtraLoss;
 }
 
 export interface TrainResult {
@@ -46,7 +49,7 @@ export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<Trai
     folder.updateRun({ status: 'running', ended: null, resumed: [...(prev.resumed ?? []), started], error: undefined });
   } else {
     writeFileAtomic(folder.path('config.yaml'), configToYaml(config));
-    folder.writeRun({ id: folder.id, command: o.command ?? 'train', argv: ctx.argv, status: 'running', started, ended: null, config_hash: hash, parent: null, teacher: null });
+    folder.writeRun({ id: folder.id, command: o.command ?? 'train', argv: ctx.argv, status: 'running', started, ended: null, config_hash: hash, parent: null, teacher: o.teacher?.id ?? null, ...(o.teacher ? { teacher_config_hash: o.teacher.configHash } : {}) });
   }
   const log = ctx.makeLogger(folder.path('log.jsonl'));
   log.info({ backend: ctx.backend.name, package: ctx.backend.package, tfjs: ctx.backend.versions['tfjs-core'], skipped: ctx.backend.tried.map((t) => t.package) }, `backend ${ctx.backend.name}`);
@@ -55,6 +58,7 @@ export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<Trai
   const rng = new Rng(config.seed);
   const model = new FusionModel(spec, rng.fork()); // weights from their own stream…
   const trainStream = rng.fork(); // …shuffles and dropout masks from another
+  const extraLoss = o.prepare ? await o.prepare(model, rng.fork()) : undefined;
   const opt = new Adam(model.params, { beta1: config.train.optimizer.beta1, beta2: config.train.optimizer.beta2, eps: config.train.optimizer.eps, weightDecay: config.train.optimizer.weight_decay });
   let state: FitState = initialFitState(trainStream);
   const metricsPath = folder.path('metrics.jsonl');
@@ -100,7 +104,7 @@ export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<Trai
         log.debug({ ...rec }, `epoch ${rec.epoch}`);
         if (!s.done) progress.epochStart(s.epoch + 1, config.train.epochs, stepsPerEpoch);
       },
-    }, { aloneEachEpoch: config.analysis.every_epoch });
+    }, { aloneEachEpoch: config.analysis.every_epoch, extraLoss });
   } catch (e) {
     progress.stop();
     folder.updateRun({ status: 'failed', ended: new Date().toISOString(), error: e instanceof Error ? e.message : String(e) });

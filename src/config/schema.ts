@@ -141,6 +141,26 @@ export const analysisSchema = z
   })
   .strict();
 
+export const distillSchema = z
+  .object({
+    teacher: z.string().min(1).nullable().default(null), // teacher run folder (mmc distill --teacher sets it)
+    student: z.string().nullable().default(null), // the collapsed modality; null: the smallest Shapley value in the teacher's analysis
+    from: z.string().nullable().default(null), // teacher modality whose encoder output is the target; null: the teacher's other modality
+    pairs: z.array(z.object({ from: z.string(), to: z.string() }).strict()).default([]), // several teacher→student pairs (replaces student/from)
+    order: z.enum(['joint', 'sequential']).default('joint'), // pairs together, or one after another in equal blocks of epochs
+    loss: z.enum(['feature', 'cosine', 'logit']).default('feature'),
+    lambda: z.number().min(0).max(1e3).default(1),
+    temperature: z.number().gt(0).max(100).default(2), // logit loss
+    schedule: z
+      .object({
+        type: z.enum(['constant', 'warmup', 'decay']).default('constant'),
+        epochs: posInt.default(5), // warm-up length, or decay length at the end
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name of letters, digits, _, . or -').default('run'),
@@ -152,6 +172,7 @@ export const configSchema = z
     train: trainSchema.prefault({}),
     eval: evalSchema.prefault({}),
     analysis: analysisSchema.prefault({}),
+    distill: distillSchema.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -169,6 +190,7 @@ export type SyntheticDatasetConfig = z.infer<typeof syntheticDatasetSchema>;
 export type SyntheticModalityConfig = z.infer<typeof syntheticModalitySchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type TrainConfig = z.infer<typeof trainSchema>;
+export type DistillConfig = z.infer<typeof distillSchema>;
 export type Protocol = (typeof PROTOCOLS)[number];
 export type BackendChoice = (typeof BACKENDS)[number];
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/schema.js';
 import { Adam } from './adam.js';
 import { countCorrect, softmaxCrossEntropy } from './losses.js';
-import type { FusionModel } from './model.js';
+import type { ForwardOut, FusionModel } from './model.js';
 import { evaluateSplit } from './predict.js';
 import { presenceMasks } from './absence.js';
 import { Rng, type RngState } from './rng.js';
@@ -60,14 +60,19 @@ function dropoutMasks(rng: Rng, names: string[], size: number, p: number): Recor
   return Object.fromEntries(names.map((n, m) => [n, tf.tensor2d(masks[m], [size, 1])]));
 }
 
+/** An extra loss term added to the task loss (knowledge distillation uses it). */
+export type ExtraLoss = (out: ForwardOut, batchIndices: tf.Tensor1D, epoch: number) => tf.Scalar | null;
+
 /** One optimiser step; returns [loss·batch, correct] as a tensor kept out of the caller's scope. */
-export function trainStep(model: FusionModel, opt: Adam, xs: Record<string, tf.Tensor2D>, y: tf.Tensor1D, lr: number, presence?: Record<string, tf.Tensor2D>): tf.Tensor1D {
+export function trainStep(model: FusionModel, opt: Adam, xs: Record<string, tf.Tensor2D>, y: tf.Tensor1D, lr: number, presence?: Record<string, tf.Tensor2D>, extra?: { loss: ExtraLoss; idx: tf.Tensor1D; epoch: number }): tf.Tensor1D {
   return tf.tidy(() => {
     let correct: tf.Scalar | null = null;
     const { value, grads } = tf.variableGrads(() => {
-      const { logits } = model.forward(xs, presence ? { presence } : {});
-      correct = tf.keep(countCorrect(logits, y));
-      return softmaxCrossEntropy(logits, y);
+      const out = model.forward(xs, presence ? { presence } : {});
+      correct = tf.keep(countCorrect(out.logits, y));
+      const task = softmaxCrossEntropy(out.logits, y);
+      const more = extra ? extra.loss(out, extra.idx, extra.epoch) : null;
+      return more ? (tf.add(task, more) as tf.Scalar) : task;
     }, model.trainable);
     opt.apply(grads, lr);
     const c = correct as unknown as tf.Scalar;
@@ -79,6 +84,7 @@ export function trainStep(model: FusionModel, opt: Adam, xs: Record<string, tf.T
 
 export interface FitOptions {
   aloneEachEpoch?: boolean; // also measure each modality's semantic loss after every epoch
+  extraLoss?: ExtraLoss; // added to the task loss in every step
 }
 
 export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val: TensorSplit, cfg: TrainConfig, state: FitState, binary: boolean, hooks: FitHooks = {}, fo: FitOptions = {}): Promise<FitState> {
@@ -104,7 +110,7 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
       const xs = Object.fromEntries(names.map((n) => [n, tf.gather(train.x[n], idx)])) as Record<string, tf.Tensor2D>;
       const y = tf.gather(train.y, idx) as tf.Tensor1D;
       const presence = cfg.modality_dropout > 0 && names.length > 1 ? dropoutMasks(rng, names, size, cfg.modality_dropout) : undefined;
-      const stats = trainStep(model, opt, xs, y, lr, presence);
+      const stats = trainStep(model, opt, xs, y, lr, presence, fo.extraLoss ? { loss: fo.extraLoss, idx, epoch: s.epoch } : undefined);
       const next = tf.add(acc, stats) as tf.Tensor1D;
       for (const t of [idx, y, stats, acc, ...Object.values(xs), ...Object.values(presence ?? {})]) t.dispose();
       acc = next;

@@ -37,7 +37,8 @@ export interface Absence {
 }
 
 export interface ForwardOut {
-  features: Record<string, tf.Tensor2D>; // each encoder's output (after absence handling)
+  encoded: Record<string, tf.Tensor2D>; // each encoder's output as computed
+  features: Record<string, tf.Tensor2D>; // the same after absence handling (what the fusion operator saw)
   fused: tf.Tensor2D; // the fusion head's last hidden layer: the neurons the paper studies
   logits: tf.Tensor2D;
 }
@@ -61,6 +62,7 @@ export class FusionModel {
   private encoders: Record<string, Encoder> = {};
   private heads: Record<string, Dense[]> = {}; // one head 'fused', or one per modality for late fusion
   private classifiers: Record<string, Dense> = {};
+  private aux: Record<string, Dense> = {};
 
   constructor(readonly spec: ModelSpec, rng: Rng) {
     const { fusion, modalities, numClasses } = spec;
@@ -119,6 +121,22 @@ export class FusionModel {
     return layers;
   }
 
+  /**
+   * An auxiliary linear map trained with the model but outside its forward pass (e.g. a
+   * distillation projector). Its weights live in `params` as aux/<name>/…, so optimiser,
+   * checkpoints and resume handle them like the rest.
+   */
+  addAux(name: string, inDim: number, outDim: number, rng: Rng): void {
+    if (this.aux[name]) throw new Error(`aux layer "${name}" exists`);
+    this.aux[name] = this.dense(`aux/${name}`, inDim, outDim, rng, 1);
+  }
+
+  applyAux(name: string, x: tf.Tensor2D): tf.Tensor2D {
+    const l = this.aux[name];
+    if (!l) throw new Error(`no aux layer "${name}"`);
+    return dense(x, l.kernel as tf.Tensor2D, l.bias as tf.Tensor1D, false);
+  }
+
   get modalityNames(): string[] {
     return this.spec.modalities.map((m) => m.name);
   }
@@ -163,7 +181,7 @@ export class FusionModel {
   }
 
   /** Fusion head on given features; absent modalities become zeros or the fill row. */
-  fuse(features: Record<string, tf.Tensor2D>, absence: Absence = {}): Omit<ForwardOut, 'features'> & { features: Record<string, tf.Tensor2D> } {
+  fuse(features: Record<string, tf.Tensor2D>, absence: Absence = {}): ForwardOut {
     const names = this.modalityNames;
     const feats: Record<string, tf.Tensor2D> = {};
     for (const n of names) {
@@ -186,11 +204,11 @@ export class FusionModel {
         const num = tf.addN(logits.map((l, i) => tf.mul(l, w[i])));
         avg = tf.div(num, tf.maximum(tf.addN(w), 1)) as tf.Tensor2D;
       }
-      return { features: feats, fused: tf.concat(hidden, 1), logits: avg };
+      return { encoded: features, features: feats, fused: tf.concat(hidden, 1), logits: avg };
     }
     const z = type === 'concat' ? (names.length === 1 ? feats[names[0]] : tf.concat(names.map((n) => feats[n]), 1)) : (tf.addN(names.map((n) => feats[n])) as tf.Tensor2D);
     const fused = FusionModel.runMlp(this.heads.fused, z);
-    return { features: feats, fused, logits: FusionModel.linear(this.classifiers.fused, fused) };
+    return { encoded: features, features: feats, fused, logits: FusionModel.linear(this.classifiers.fused, fused) };
   }
 
   forward(xs: Record<string, tf.Tensor2D>, absence: Absence = {}): ForwardOut {
@@ -204,6 +222,7 @@ export class FusionModel {
     return out;
   }
 
+  /** Load weights by name. Aux layers are optional (a distilled run evaluated as a plain model). */
   setWeights(values: { name: string; shape: number[]; data: Float32Array }[]): void {
     const byName = new Map(values.map((v) => [v.name, v]));
     for (const [name, v] of this.params) {

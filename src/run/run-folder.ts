@@ -16,7 +16,8 @@ export interface RunJson {
   ended: string | null;
   config_hash: string;
   parent: string | null; // the run this one resumed or derived from
-  teacher: string | null;
+  teacher: string | null; // teacher run id (distill)
+  teacher_config_hash?: string;
   error?: string;
   resumed?: string[]; // times the run was resumed
 }
