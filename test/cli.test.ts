@@ -133,15 +133,19 @@ test('demo trains fusion and one unimodal model per modality and prints the comp
   const r = mmc(['demo', '--config', QUICK_CONFIG, '--runs-dir', runs, '--json', '--no-progress']);
   assert.equal(r.code, 0, r.stderr);
   const d = JSON.parse(r.stdout);
-  assert.deepEqual(d.rows.map((x: { model: string }) => x.model), ['fusion (vanilla)', 'image only', 'audio only']);
+  assert.deepEqual(d.rows.slice(0, 3).map((x: { model: string }) => x.model), ['fusion (vanilla)', 'image only', 'audio only']);
+  // KD row: the modality the fusion model underuses most is distilled from the other one's unimodal run.
+  assert.equal(d.rows[3].model, 'fusion + KD (feature)');
+  assert.equal(d.kd_collapse.length, 2);
   assert.equal(d.collapse.length, 2);
   const imageMissing = d.collapse.find((c: { modality_missing: string }) => c.modality_missing === 'image');
   // The gap is the audio-only model's accuracy minus fusion's with image missing, from the same rows.
   assert.equal(imageMissing.unimodal_acc, d.rows[2].all_present.accuracy);
   assert.equal(imageMissing.fusion_acc, d.rows[0].missing.image.accuracy);
-  assert.equal(readdirSync(runs).length, 3);
+  assert.equal(readdirSync(runs).length, d.rows.length);
   const table = mmc(['demo', '--config', QUICK_CONFIG, '--runs-dir', runs, '-q']);
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /fusion \(vanilla\)/);
   assert.match(table.stdout, /with image missing, fusion reaches/);
+  assert.match(table.stdout, /with KD, \w+ missing: fusion reaches/);
 });

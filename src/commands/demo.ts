@@ -7,6 +7,7 @@ import type { RunContext } from '../run/context.js';
 import { openRunFolder } from '../run/run-folder.js';
 import { evaluateRun } from './eval.js';
 import { train } from './train.js';
+import { distill } from './distill.js';
 
 export interface DemoRow {
   model: string;
@@ -21,6 +22,7 @@ export interface DemoResult {
   backend: string;
   rows: DemoRow[];
   collapse: { modality_missing: string; fusion_acc: number; unimodal_acc: number; gap: number }[];
+  kd_collapse: { modality_missing: string; fusion_acc: number; unimodal_acc: number; gap: number }[] | null;
   samples_per_s: number;
 }
 
@@ -44,30 +46,55 @@ export async function demo(ctx: RunContext): Promise<DemoResult> {
     if (used.length > 1) for (const p of e.per_modality) missing[p.modality] = p.missing;
     rows.push({ model: v.label, run: run.id, modalities: used, all_present: e.all_present, missing });
   }
-  const fusion = rows[0];
-  const collapse = names.map((m) => {
-    const others = names.filter((n) => n !== m);
-    const uni = rows.find((r) => r.modalities.length === 1 && r.modalities[0] === others[0] && others.length === 1);
-    const fusionAcc = fusion.missing[m]?.accuracy ?? NaN;
-    const uniAcc = uni ? uni.all_present.accuracy : NaN;
-    return { modality_missing: m, fusion_acc: fusionAcc, unimodal_acc: uniAcc, gap: uniAcc - fusionAcc };
-  });
-  return { config: ctx.configPath, backend: ctx.backend.name, rows, collapse, samples_per_s: speeds.reduce((a, b) => a + b, 0) / speeds.length };
+  const collapseOf = (model: DemoRow) =>
+    names.map((m) => {
+      const others = names.filter((n) => n !== m);
+      const uni = rows.find((r) => r.modalities.length === 1 && r.modalities[0] === others[0] && others.length === 1);
+      const fusionAcc = model.missing[m]?.accuracy ?? NaN;
+      const uniAcc = uni ? uni.all_present.accuracy : NaN;
+      return { modality_missing: m, fusion_acc: fusionAcc, unimodal_acc: uniAcc, gap: uniAcc - fusionAcc };
+    });
+  const collapse = collapseOf(rows[0]);
+
+  // Knowledge distillation (two modalities): the teacher is the dominant modality's unimodal run,
+  // the student the encoder of the modality whose absence the fusion model survives.
+  const worst = [...collapse].filter((c) => Number.isFinite(c.gap)).sort((a, b) => b.gap - a.gap)[0];
+  if (names.length === 2 && worst && worst.gap > 0) {
+    const dominant = worst.modality_missing;
+    const student = names.find((n) => n !== dominant)!;
+    const teacherRow = rows.find((r) => r.modalities.length === 1 && r.modalities[0] === dominant)!;
+    ctx.log.info(`demo: distilling ${dominant} → ${student} (${base.distill.loss} loss, λ ${base.distill.lambda})`);
+    const kdConfig: Config = { ...base, modalities: null, name: `${base.name}-kd`, distill: { ...base.distill, pairs: [], student, from: dominant } };
+    const kctx: RunContext = { ...ctx, config: kdConfig };
+    const r = await distill(kctx, openRunFolder(teacherRow.run, ctx.runsDir).dir);
+    speeds.push((r.summary as { samples_per_s: number }).samples_per_s);
+    const run = openRunFolder(r.run, ctx.runsDir);
+    const e = await evaluateRun({ ...kctx, config: { ...kdConfig, distill: { ...kdConfig.distill, teacher: null } } }, { run, missing: [], rate: 1, protocol: 'zero', split: 'test', checkpoint: 'best', seed: base.seed, name: 'demo' });
+    const missing: Record<string, ClassMetrics> = {};
+    for (const p of e.per_modality) missing[p.modality] = p.missing;
+    rows.push({ model: `fusion + KD (${base.distill.loss})`, run: run.id, modalities: names, all_present: e.all_present, missing });
+  }
+  const kdRow = rows.find((r) => r.model.startsWith('fusion + KD'));
+  return { config: ctx.configPath, backend: ctx.backend.name, rows, collapse, kd_collapse: kdRow ? collapseOf(kdRow) : null, samples_per_s: speeds.reduce((a, b) => a + b, 0) / speeds.length };
 }
 
 const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '    —' : (100 * v).toFixed(1).padStart(5));
 
 export function formatDemo(r: DemoResult): string {
   const names = r.rows[0].modalities;
-  const head = ['model'.padEnd(18), 'all present', ...names.map((n) => `${n} missing`.padStart(15))].join('  ');
+  const head = ['model'.padEnd(22), 'all present', ...names.map((n) => `${n} missing`.padStart(15))].join('  ');
   const lines = [`Test accuracy (%) — zero protocol, backend ${r.backend}`, head, '-'.repeat(head.length)];
-  for (const row of r.rows) lines.push([row.model.padEnd(18), pct(row.all_present.accuracy).padStart(11), ...names.map((n) => pct(row.missing[n]?.accuracy).padStart(15))].join('  '));
+  // ("fusion + KD" rows: the collapsed modality's encoder distilled from the dominant modality's unimodal run.)
+  for (const row of r.rows) lines.push([row.model.padEnd(22), pct(row.all_present.accuracy).padStart(11), ...names.map((n) => pct(row.missing[n]?.accuracy).padStart(15))].join('  '));
   lines.push('');
   for (const c of r.collapse) {
     if (!Number.isFinite(c.unimodal_acc)) continue;
     const other = names.filter((n) => n !== c.modality_missing).join('+');
     lines.push(`with ${c.modality_missing} missing, fusion reaches ${pct(c.fusion_acc).trim()}% where a ${other}-only model reaches ${pct(c.unimodal_acc).trim()}% (gap ${(100 * c.gap).toFixed(1)} points)`);
   }
+  const worst = [...r.collapse].filter((c) => Number.isFinite(c.gap)).sort((a, b) => b.gap - a.gap)[0];
+  const kd = r.kd_collapse?.find((c) => c.modality_missing === worst?.modality_missing);
+  if (kd) lines.push(`with KD, ${kd.modality_missing} missing: fusion reaches ${pct(kd.fusion_acc).trim()}% (gap ${(100 * kd.gap).toFixed(1)} points)`);
   lines.push(`mean training speed ${Math.round(r.samples_per_s)} samples/s`);
   return lines.join('\n');
 }
