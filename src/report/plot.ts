@@ -34,6 +34,7 @@ export async function bandChartSvg(c: BandChart): Promise<string> {
     width: 420,
     height: 260,
     data: { values },
+    config: { legend: { labelLimit: 400 } },
     layer: [
       { mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: c.yLabel, scale: { zero: false } }, y2: { field: 'hi' }, color } },
       { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: c.yLabel }, color } },
