@@ -11,6 +11,7 @@ import { crossProduct, type GridAxis } from '../config/grid.js';
 import { UsageError } from '../errors.js';
 import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
 import type { Logger } from '../run/logger.js';
+import { stamp } from '../run/run-folder.js';
 import type { Analysis } from './analyze.js';
 
 const MMC_BIN = fileURLToPath(new URL('../../../bin/mmc', import.meta.url));
@@ -39,11 +40,6 @@ export interface SweepRow {
   run: string | null;
   error?: string;
   metrics: Record<string, number | null>;
-}
-
-function stamp(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
 export function createSweep(o: { configPath: string; sets: string[]; grid: GridAxis[]; seeds: number; varyDataSeed: boolean; analyze: boolean; name?: string; runsDir: string; command?: 'train' | 'distill'; teacherConfig?: string; teacherSets?: string[] }): { dir: string; spec: SweepSpec } {

@@ -44,7 +44,8 @@ export class RunFolder {
   }
 }
 
-function stamp(d: Date): string {
+/** YYYYmmdd-HHMMSS, the prefix of run and sweep folder names. */
+export function stamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
