@@ -23,10 +23,3 @@ export function disposeSplit(s: TensorSplit): void {
   for (const t of Object.values(s.x)) t.dispose();
   s.y.dispose();
 }
-
-/** Rows [start, start+size) of a split (used for evaluation in chunks). Caller disposes. */
-export function sliceRows(s: TensorSplit, start: number, size: number): Record<string, tf.Tensor2D> {
-  const out: Record<string, tf.Tensor2D> = {};
-  for (const [k, v] of Object.entries(s.x)) out[k] = v.slice([start, 0], [size, -1]);
-  return out;
-}

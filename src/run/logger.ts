@@ -41,8 +41,3 @@ export function createLogger(o: LoggerOptions = {}): Logger {
   if (o.file) streams.push({ level: 'debug', stream: pino.destination({ dest: openSync(o.file, 'a'), sync: true }) });
   return pino({ level: 'debug', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.multistream(streams));
 }
-
-/** A logger that drops everything (library use and tests). */
-export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
-}
