@@ -14,10 +14,21 @@ export type EncoderSpec =
   // conv stages: conv k×k ('same', stride 1) + ReLU, then max-pool pool×pool; then an MLP.
   | { type: 'conv'; inputShape: [number, number, number]; channels: number[]; kernelSize: number; pool: number; hidden: number[]; outDim: number };
 
+/**
+ * Explicit Basis Reallocation (paper §2): per modality h_i (encoder output → shared g-space) and
+ * h_i⁻¹ (g-space → encoder width, what the fusion head sees), and one discriminator ψ on g-space.
+ */
+export interface EbrSpec {
+  gDim: number;
+  hidden: number; // width of the hidden layer of h_i, h_i⁻¹
+  psiHidden: number; // width of ψ's hidden layer
+}
+
 export interface ModelSpec {
   modalities: { name: string; inputDim: number; encoder: EncoderSpec }[];
   numClasses: number;
   fusion: { type: FusionType; hidden: number[] };
+  ebr?: EbrSpec;
 }
 
 /** Spatial size after the conv stages (each pool floors the size). */
@@ -34,9 +45,11 @@ export function convOutputShape(e: Extract<EncoderSpec, { type: 'conv' }>): [num
 export interface Absence {
   presence?: Record<string, tf.Tensor2D>;
   fill?: Record<string, tf.Tensor2D>; // 1 × outDim: the mean protocol's replacement features
+  substitute?: Record<string, string>; // EBR: absent m is replaced by h_m⁻¹(g_k) of this modality k
 }
 
 export interface ForwardOut {
+  g?: Record<string, tf.Tensor2D>; // EBR: each modality in the shared g-space
   encoded: Record<string, tf.Tensor2D>; // each encoder's output as computed
   features: Record<string, tf.Tensor2D>; // the same after absence handling (what the fusion operator saw)
   fused: tf.Tensor2D; // the fusion head's last hidden layer: the neurons the paper studies
@@ -56,6 +69,12 @@ interface Encoder {
 
 let modelCount = 0;
 
+/** Identity forward, zero gradient backward. */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  const f = tf.customGrad(((xi: tf.Tensor) => ({ value: tf.clone(xi), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as T;
+}
+
 export class FusionModel {
   private readonly uid = `model${modelCount++}`;
   readonly params = new Map<string, tf.Variable>();
@@ -63,11 +82,23 @@ export class FusionModel {
   private heads: Record<string, Dense[]> = {}; // one head 'fused', or one per modality for late fusion
   private classifiers: Record<string, Dense> = {};
   private aux: Record<string, Dense> = {};
+  private ebrH: Record<string, Dense[]> = {};
+  private ebrHinv: Record<string, Dense[]> = {};
+  private ebrPsi: Dense[] = [];
 
   constructor(readonly spec: ModelSpec, rng: Rng) {
     const { fusion, modalities, numClasses } = spec;
     if (modalities.length === 0) throw new Error('a model needs at least one modality');
     for (const m of modalities) this.encoders[m.name] = this.encoder(m.name, m.inputDim, m.encoder, rng);
+    if (spec.ebr) {
+      const e = spec.ebr;
+      for (const m of modalities) {
+        const d = m.encoder.outDim;
+        this.ebrH[m.name] = [this.dense(`ebr/h/${m.name}/dense0`, d, e.hidden, rng, 2), this.dense(`ebr/h/${m.name}/dense1`, e.hidden, e.gDim, rng, 1)];
+        this.ebrHinv[m.name] = [this.dense(`ebr/hinv/${m.name}/dense0`, e.gDim, e.hidden, rng, 2), this.dense(`ebr/hinv/${m.name}/dense1`, e.hidden, d, rng, 2)];
+      }
+      this.ebrPsi = [this.dense('ebr/psi/dense0', e.gDim, e.psiHidden, rng, 2), this.dense('ebr/psi/dense1', e.psiHidden, modalities.length, rng, 1)];
+    }
     const outDims = modalities.map((m) => m.encoder.outDim);
     if (fusion.type === 'sum' && new Set(outDims).size > 1) throw new Error(`sum fusion needs equal encoder output widths, got ${outDims.join(', ')}`);
     const headInputs: Record<string, number> =
@@ -212,7 +243,52 @@ export class FusionModel {
   }
 
   forward(xs: Record<string, tf.Tensor2D>, absence: Absence = {}): ForwardOut {
-    return this.fuse(this.encode(xs), absence);
+    const f = this.encode(xs);
+    if (!this.spec.ebr) return this.fuse(f, absence);
+    // EBR: the fusion head sees h⁻¹(h(f)); an absent modality may be substituted from another's g.
+    const g: Record<string, tf.Tensor2D> = {};
+    const r: Record<string, tf.Tensor2D> = {};
+    for (const m of this.modalityNames) {
+      g[m] = this.toG(m, f[m]);
+      r[m] = this.fromG(m, g[m]);
+    }
+    const rest: Absence = { presence: { ...absence.presence }, fill: absence.fill };
+    for (const [m, k] of Object.entries(absence.substitute ?? {})) {
+      const p = absence.presence?.[m];
+      if (!p) continue;
+      r[m] = tf.add(tf.mul(r[m], p), tf.mul(this.fromG(m, g[k]), tf.sub(1, p))) as tf.Tensor2D;
+      delete rest.presence![m]; // handled: what the head sees for m is now the substitute
+    }
+    return { ...this.fuse(r, rest), encoded: f, g };
+  }
+
+  /** g_m = h_m(f_m): ReLU hidden layer, linear output. */
+  toG(m: string, f: tf.Tensor2D): tf.Tensor2D {
+    const [a, b] = this.ebrH[m];
+    return FusionModel.linear(b, dense(f, a.kernel as tf.Tensor2D, a.bias as tf.Tensor1D, true));
+  }
+
+  /** h_m⁻¹(g): back to encoder width, ReLU features like the encoder's own. */
+  fromG(m: string, g: tf.Tensor2D): tf.Tensor2D {
+    return FusionModel.runMlp(this.ebrHinv[m], g);
+  }
+
+  /** ψ(g): logits over the modalities (in spec order). `frozen`: ψ's weights get no gradient. */
+  discriminate(g: tf.Tensor2D, frozen = false): tf.Tensor2D {
+    const w = (v: tf.Variable) => (frozen ? stopGradient(v) : v);
+    const [a, b] = this.ebrPsi;
+    const h = tf.relu(tf.add(tf.matMul(g, w(a.kernel)), w(a.bias))) as tf.Tensor2D;
+    return tf.add(tf.matMul(h, w(b.kernel)), w(b.bias)) as tf.Tensor2D;
+  }
+
+  /** Parameter groups, for the adversarial update rules and their test. */
+  paramGroup(name: string): 'psi' | 'encoder' | 'h' | 'hinv' | 'head' | 'aux' {
+    if (name.startsWith('ebr/psi/')) return 'psi';
+    if (name.startsWith('ebr/hinv/')) return 'hinv';
+    if (name.startsWith('ebr/h/')) return 'h';
+    if (name.startsWith('enc/')) return 'encoder';
+    if (name.startsWith('aux/')) return 'aux';
+    return 'head';
   }
 
   /** Named weight values in parameter order (for checkpoints). */
