@@ -46,7 +46,7 @@ export function evalCommand(): Command {
       run,
       missing,
       rate,
-      protocol: o.protocol ?? config.eval.protocol,
+      protocol: (o.protocol ?? config.eval.protocol) as 'zero' | 'mean' | 'substitute',
       split: o.split ?? config.eval.split,
       checkpoint: o.checkpoint,
       seed: o.seed !== undefined ? parseSeed(o.seed) : config.seed,

@@ -11,6 +11,7 @@ import { sweepCommand } from './sweep.js';
 import { plotCommand } from './plot.js';
 import { summarizeCommand } from './summarize.js';
 import { distillCommand } from './distill.js';
+import { reallocateCommand } from './reallocate.js';
 
 export function buildProgram(): Command {
   const program = new Command('mmc')
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(trainCommand());
   program.addCommand(distillCommand());
+  program.addCommand(reallocateCommand());
   program.addCommand(evalCommand());
   program.addCommand(demoCommand());
   program.addCommand(analyzeCommand());

@@ -59,7 +59,6 @@ export function sweepCommand(): Command {
     .option('--json', 'print the sweep folder and rows as JSON')
     .option('-q, --quiet', 'only warnings and errors on standard error')
     .action(async (o: SweepOpts) => {
-      if (o.command === 'reallocate') throw new UsageError('--command reallocate: not available yet (mmc reallocate is a later issue)');
       const workers = int('--workers', o.workers, 1);
       const log = createLogger({ quiet: o.quiet });
       let sweep;
@@ -68,7 +67,7 @@ export function sweepCommand(): Command {
         sweep = openSweep(o.resume, o.runsDir);
       } else {
         if (!o.config) throw new UsageError('sweep needs --config FILE (or --resume SWEEP)');
-        sweep = createSweep({ configPath: o.config, sets: o.set, grid: o.grid.map(parseGrid), seeds: int('--seeds', o.seeds, 1), varyDataSeed: o.varyData, analyze: o.analyze, name: o.name, runsDir: o.runsDir, command: o.command as 'train' | 'distill', teacherConfig: o.teacherConfig, teacherSets: o.teacherSet });
+        sweep = createSweep({ configPath: o.config, sets: o.set, grid: o.grid.map(parseGrid), seeds: int('--seeds', o.seeds, 1), varyDataSeed: o.varyData, analyze: o.analyze, name: o.name, runsDir: o.runsDir, command: o.command as 'train' | 'distill' | 'reallocate', teacherConfig: o.teacherConfig, teacherSets: o.teacherSet });
       }
       const rows = await runSweep(sweep.dir, sweep.spec, { workers, backend: o.backend, log });
       if (o.json) printJson({ sweep: sweep.dir, rows });

@@ -36,6 +36,7 @@ export function trainCommand(): Command {
       if (!o.config) throw new UsageError('train needs --config FILE (or --resume RUN)');
       ctxConfig = loadWithOverrides(o.config, o.set, { seed: o.seed, name: o.name, backend: o.backend });
     }
+    if (ctxConfig.ebr.enabled) throw new UsageError(`this config uses EBR (ebr.enabled is true): run it with mmc reallocate${o.resume ? ' --resume' : ''}`);
     if (ctxConfig.distill.teacher) throw new UsageError(`this config distills from a teacher (distill.teacher is set): run it with mmc distill${o.resume ? ' --resume' : ''}`);
     let stopAfter: number | undefined;
     if (o.stopAfter !== undefined) {

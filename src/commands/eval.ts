@@ -1,5 +1,6 @@
 // `mmc eval --run RUN`: metrics of a run's checkpoint on val or test, with modalities missing.
-import { meanFeatures, presenceMasks, type Protocol } from '../core/absence.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { chooseSubstitutes, meanFeatures, presenceMasks, type Protocol } from '../core/absence.js';
 import type { ClassMetrics } from '../core/metrics.js';
 import { FusionModel } from '../core/model.js';
 import { evaluateSplit } from '../core/predict.js';
@@ -33,6 +34,15 @@ export interface EvalResult {
   metrics: ClassMetrics;
   all_present: ClassMetrics;
   per_modality: { modality: string; alone: ClassMetrics; missing: ClassMetrics }[];
+  /** substitute protocol: which modality stood in for each missing one (null: none available, zero protocol used). */
+  substitutes?: Record<string, string | null>;
+}
+
+/** The g-space similarity ranking an EBR run stores in ebr.json (mmc reallocate). */
+export function readRanking(run: RunFolder): Record<string, string[]> {
+  const file = run.path('ebr.json');
+  if (!existsSync(file)) throw new UsageError(`--protocol substitute: run ${run.id} has no g-space similarity ranking (ebr.json); only runs trained with mmc reallocate can substitute — use --protocol zero or mean`);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { ranking: Record<string, string[]> }).ranking;
 }
 
 export async function evaluateRun(ctx: RunContext, o: EvalOptions): Promise<EvalResult> {
@@ -57,8 +67,12 @@ export async function evaluateRun(ctx: RunContext, o: EvalOptions): Promise<Eval
     fill = await meanFeatures(model, trainT);
     disposeSplit(trainT);
   }
-  const run = (missing: string[], rate: number) =>
-    evaluateSplit(model, split, binary, { masks: presenceMasks(split.n, names, { modalities: missing, rate, seed: o.seed }), fill });
+  const ranking = o.protocol === 'substitute' ? readRanking(o.run) : null;
+  const run = (missing: string[], rate: number) => {
+    const chosen = ranking ? chooseSubstitutes(missing, ranking) : {};
+    const substitute = Object.fromEntries(Object.entries(chosen).filter((e): e is [string, string] => e[1] !== null));
+    return evaluateSplit(model, split, binary, { masks: presenceMasks(split.n, names, { modalities: missing, rate, seed: o.seed }), fill, substitute });
+  };
   try {
     const allPresent = await run([], 0);
     const metrics = o.missing.length ? await run(o.missing, o.rate) : allPresent;
@@ -78,6 +92,7 @@ export async function evaluateRun(ctx: RunContext, o: EvalOptions): Promise<Eval
       metrics,
       all_present: allPresent,
       per_modality: perModality,
+      ...(ranking ? { substitutes: chooseSubstitutes(o.missing, ranking) } : {}),
     };
     writeJsonAtomic(file, result);
     return result;
@@ -96,6 +111,7 @@ const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1).padStart(5
 
 export function formatEvalTable(r: EvalResult): string {
   const lines = [`run ${r.run}  split ${r.split}  checkpoint ${r.checkpoint}  protocol ${r.protocol}`];
+  for (const [m, k] of Object.entries(r.substitutes ?? {})) lines.push(k ? `${m} substituted by h_${m}⁻¹(g_${k})` : `${m}: no available substitute, zero protocol used`);
   const row = (label: string, m: ClassMetrics) =>
     `${label.padEnd(28)} ${pct(m.accuracy)}  ${pct(m.macro_f1)}  ${m.cross_entropy.toFixed(4).padStart(8)}` + (m.roc_auc !== undefined ? `  ${pct(m.roc_auc)}  ${pct(m.pr_auc!)}` : '');
   const binary = r.metrics.roc_auc !== undefined;

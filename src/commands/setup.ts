@@ -23,6 +23,7 @@ export function modelSpec(c: Config, d: Dataset): ModelSpec {
     }),
     numClasses: d.numClasses,
     fusion: { type: c.model.fusion.type, hidden: c.model.fusion.hidden },
+    ...(c.ebr.enabled ? { ebr: { gDim: c.ebr.g_dim, hidden: c.ebr.hidden, psiHidden: c.ebr.psi_hidden } } : {}),
   };
 }
 

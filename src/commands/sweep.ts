@@ -19,7 +19,7 @@ const MMC_BIN = fileURLToPath(new URL('../../../bin/mmc', import.meta.url));
 export interface SweepSpec {
   id: string;
   name: string;
-  command: 'train' | 'distill';
+  command: 'train' | 'distill' | 'reallocate';
   config: string; // base-config.yaml inside the sweep folder
   teacher_config?: string; // distill: teacher-config.yaml, trained once per seed (same seed and data seed)
   teacher_sets?: string[];
@@ -42,7 +42,7 @@ export interface SweepRow {
   metrics: Record<string, number | null>;
 }
 
-export function createSweep(o: { configPath: string; sets: string[]; grid: GridAxis[]; seeds: number; varyDataSeed: boolean; analyze: boolean; name?: string; runsDir: string; command?: 'train' | 'distill'; teacherConfig?: string; teacherSets?: string[] }): { dir: string; spec: SweepSpec } {
+export function createSweep(o: { configPath: string; sets: string[]; grid: GridAxis[]; seeds: number; varyDataSeed: boolean; analyze: boolean; name?: string; runsDir: string; command?: 'train' | 'distill' | 'reallocate'; teacherConfig?: string; teacherSets?: string[] }): { dir: string; spec: SweepSpec } {
   if (o.command === 'distill' && !o.teacherConfig) throw new UsageError('--command distill needs --teacher-config FILE (the teacher trained for each seed)');
   if (o.teacherConfig) loadConfigFile(o.teacherConfig, { overrides: o.teacherSets ?? [] });
   // Validate the base config and every grid value up front: a typo should fail now, not in job 17.

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { configToYaml } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Adam } from '../core/adam.js';
-import { fit, initialFitState, type EpochRecord, type ExtraLoss, type FitState } from '../core/fit.js';
+import { fit, initialFitState, type EpochRecord, type ExtraLoss, type FitOptions, type FitState } from '../core/fit.js';
 import { FusionModel } from '../core/model.js';
 import { evaluateSplit } from '../core/predict.js';
 import { Rng } from '../core/rng.js';
@@ -26,6 +26,7 @@ export interface TrainOptions {
   teacher?: { id: string; configHash: string }; // recorded in run.json (distill)
   /** Called once the model exists (before a resume loads weights): adds aux layers, returns an extra loss. */
   prepare?: (model: FusionModel, rng: Rng) => Promise<ExtraLoss> | ExtraLoss;
+  epochExtras?: FitOptions['epochExtras'];
 }
 
 export interface TrainResult {
@@ -104,7 +105,7 @@ export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<Trai
         log.debug({ ...rec }, `epoch ${rec.epoch}`);
         if (!s.done) progress.epochStart(s.epoch + 1, config.train.epochs, stepsPerEpoch);
       },
-    }, { aloneEachEpoch: config.analysis.every_epoch, extraLoss });
+    }, { aloneEachEpoch: config.analysis.every_epoch, extraLoss, epochExtras: o.epochExtras });
   } catch (e) {
     progress.stop();
     folder.updateRun({ status: 'failed', ended: new Date().toISOString(), error: e instanceof Error ? e.message : String(e) });

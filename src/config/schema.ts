@@ -7,7 +7,7 @@ const nonNegInt = z.number().int().min(0);
 const prob = z.number().min(0).max(1);
 
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export const PROTOCOLS = ['zero', 'mean'] as const;
+export const PROTOCOLS = ['zero', 'mean', 'substitute'] as const;
 
 export const syntheticModalitySchema = z
   .object({
@@ -161,6 +161,33 @@ export const distillSchema = z
   })
   .strict();
 
+export const ebrSchema = z
+  .object({
+    enabled: z.boolean().default(false), // set by mmc reallocate; the saved config keeps it
+    g_dim: posInt.max(4096).default(16), // width of the shared basis space
+    hidden: posInt.max(4096).default(32), // hidden width of h_i and h_i⁻¹
+    psi_hidden: posInt.max(4096).default(32), // hidden width of the discriminator ψ
+    form: z.enum(['reversal', 'confusion']).default('confusion'), // gradient reversal (the paper's min–max) or domain confusion
+    lambda: z.number().min(0).max(1e3).default(1),
+    schedule: z
+      .object({
+        type: z.enum(['constant', 'ramp']).default('constant'), // ramp: λ grows linearly from 0 over `epochs`
+        epochs: posInt.default(10),
+      })
+      .strict()
+      .prefault({}),
+    alternate_k: nonNegInt.default(10), // K epochs of L_sem only, then K with L_md, …; 0 = always on
+    alignment: z
+      .object({
+        // EXTENSION beyond the paper: pull g_i(x_i) and g_j(x_j) of the same sample together.
+        type: z.enum(['none', 'cosine', 'mse']).default('none'),
+        weight: z.number().min(0).max(1e3).default(1),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name of letters, digits, _, . or -').default('run'),
@@ -173,6 +200,7 @@ export const configSchema = z
     eval: evalSchema.prefault({}),
     analysis: analysisSchema.prefault({}),
     distill: distillSchema.prefault({}),
+    ebr: ebrSchema.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -191,6 +219,7 @@ export type SyntheticModalityConfig = z.infer<typeof syntheticModalitySchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type TrainConfig = z.infer<typeof trainSchema>;
 export type DistillConfig = z.infer<typeof distillSchema>;
+export type EbrConfig = z.infer<typeof ebrSchema>;
 export type Protocol = (typeof PROTOCOLS)[number];
 export type BackendChoice = (typeof BACKENDS)[number];
 

@@ -7,7 +7,17 @@ import { Rng } from './rng.js';
 import type { FusionModel, Absence } from './model.js';
 import type { TensorSplit } from './tensors.js';
 
-export type Protocol = 'zero' | 'mean';
+export type Protocol = 'zero' | 'mean' | 'substitute';
+
+/**
+ * EBR substitution: for each missing modality, the most similar modality (by the run's g-space
+ * ranking) that is not itself missing; null when every candidate is missing (zero protocol then).
+ */
+export function chooseSubstitutes(missing: string[], ranking: Record<string, string[]>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const m of missing) out[m] = (ranking[m] ?? []).find((k) => !missing.includes(k)) ?? null;
+  return out;
+}
 
 export interface MissingSpec {
   modalities: string[]; // which modalities go missing
@@ -53,9 +63,9 @@ export async function meanFeatures(model: FusionModel, split: TensorSplit, batch
 }
 
 /** Build the model's Absence for rows [start, start+size). Caller disposes (run inside tidy). */
-export function absenceFor(masks: Record<string, Float32Array> | null, fill: Record<string, Float32Array> | null, start: number, size: number): Absence {
+export function absenceFor(masks: Record<string, Float32Array> | null, fill: Record<string, Float32Array> | null, start: number, size: number, substitute?: Record<string, string>): Absence {
   if (!masks) return {};
-  const a: Absence = { presence: {} };
+  const a: Absence = { presence: {}, ...(substitute ? { substitute } : {}) };
   for (const [m, mask] of Object.entries(masks)) {
     const part = mask.subarray(start, start + size);
     if (part.every((v) => v === 1)) continue; // present everywhere here: leave the features untouched

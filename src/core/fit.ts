@@ -31,6 +31,7 @@ export interface EpochRecord {
   val_macro_f1: number;
   /** Semantic loss per modality: val cross-entropy with only that modality present (analysis.every_epoch). */
   val_alone_ce?: Record<string, number>;
+  [extra: string]: unknown;
   samples_per_s: number;
   epoch_s: number;
   num_tensors: number;
@@ -85,6 +86,8 @@ export function trainStep(model: FusionModel, opt: Adam, xs: Record<string, tf.T
 export interface FitOptions {
   aloneEachEpoch?: boolean; // also measure each modality's semantic loss after every epoch
   extraLoss?: ExtraLoss; // added to the task loss in every step
+  /** Extra fields for each epoch's record, measured after the epoch (e.g. EBR's discriminator accuracy). */
+  epochExtras?: (model: FusionModel, val: TensorSplit, epoch: number) => Promise<Record<string, unknown>>;
 }
 
 export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val: TensorSplit, cfg: TrainConfig, state: FitState, binary: boolean, hooks: FitHooks = {}, fo: FitOptions = {}): Promise<FitState> {
@@ -152,6 +155,7 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
       epoch_s: (performance.now() - t0) / 1000,
       num_tensors: tf.memory().numTensors,
       ...(aloneCe ? { val_alone_ce: aloneCe } : {}),
+      ...(fo.epochExtras ? await fo.epochExtras(model, val, s.epoch - 1) : {}),
     };
     await hooks.onEpochEnd?.(rec, { ...s }, improved);
     s = { ...s };

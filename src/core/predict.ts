@@ -8,6 +8,7 @@ import { classificationMetrics, type ClassMetrics } from './metrics.js';
 export interface PredictOptions {
   masks?: Record<string, Float32Array> | null; // presence per modality (1 = present)
   fill?: Record<string, Float32Array> | null; // mean-protocol rows; null = zero protocol
+  substitute?: Record<string, string>; // EBR: missing modality → the modality whose g stands in
   batch?: number;
 }
 
@@ -19,7 +20,7 @@ export async function predictProbs(model: FusionModel, split: TensorSplit, o: Pr
     const size = Math.min(batch, split.n - s);
     const probs = tf.tidy(() => {
       const xs = Object.fromEntries(model.modalityNames.map((n) => [n, split.x[n].slice([s, 0], [size, -1])])) as Record<string, tf.Tensor2D>;
-      return tf.softmax(model.forward(xs, absenceFor(o.masks ?? null, o.fill ?? null, s, size)).logits);
+      return tf.softmax(model.forward(xs, absenceFor(o.masks ?? null, o.fill ?? null, s, size, o.substitute)).logits);
     });
     out.set((await probs.data()) as Float32Array, s * c);
     probs.dispose();

@@ -1,0 +1,80 @@
+// mmc reallocate and the substitute protocol, end to end on the quick config.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { chooseSubstitutes } from '../src/core/absence.js';
+import { adversaryActive, ebrLambda, similarityRanking } from '../src/commands/reallocate.js';
+import { MMC_BIN, QUICK_CONFIG, REPO_ROOT, quickConfig } from '../src/test-support.js';
+
+function mmc(args: string[]) {
+  const r = spawnSync(process.execPath, [MMC_BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const runsDir = mkdtempSync(join(tmpdir(), 'mmc-ebr-'));
+const timeless = (d: string) => readFileSync(join(d, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
+  const { samples_per_s: _a, epoch_s: _b, ...rest } = JSON.parse(l);
+  return rest;
+});
+
+test('alternation, λ schedule, similarity ranking and substitute choice', () => {
+  assert.deepEqual([0, 1, 2, 3, 4, 5].map((e) => adversaryActive(2, e)), [false, false, true, true, false, false]);
+  assert.ok([0, 7, 100].every((e) => adversaryActive(0, e)));
+  const c = quickConfig(['ebr.lambda=2', 'ebr.schedule.type=ramp', 'ebr.schedule.epochs=4']).ebr;
+  assert.deepEqual([0, 1, 3, 9].map((e) => ebrLambda(c, e)), [0.5, 1, 2, 2]);
+  const ranking = similarityRanking(['a', 'b', 'c'], { 'a~b': 0.2, 'a~c': 0.9, 'b~c': 0.5 });
+  assert.deepEqual(ranking, { a: ['c', 'b'], b: ['c', 'a'], c: ['a', 'b'] });
+  assert.deepEqual(chooseSubstitutes(['a'], ranking), { a: 'c' });
+  assert.deepEqual(chooseSubstitutes(['a', 'c'], ranking), { a: 'b', c: 'b' });
+  assert.deepEqual(chooseSubstitutes(['a', 'b', 'c'], ranking), { a: null, b: null, c: null });
+});
+
+test('reallocate logs the discriminator and g-space, stores the ranking, and eval substitutes', () => {
+  const r = mmc(['reallocate', '--config', QUICK_CONFIG, '--set', 'train.epochs=4', '--set', 'ebr.alternate_k=2', '--runs-dir', runsDir, '--json', '-q']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(JSON.parse(readFileSync(join(out.run, 'run.json'), 'utf8')).command, 'reallocate');
+  assert.match(readFileSync(join(out.run, 'config.yaml'), 'utf8'), /ebr:\n\s+enabled: true/);
+  const recs = readFileSync(join(out.run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(recs.map((x) => x.adversary_on), [false, false, true, true]);
+  for (const x of recs) {
+    assert.ok(x.disc_acc >= 0 && x.disc_acc <= 1 && x.l_md > 0);
+    assert.ok(Math.abs(x.g_cosine['image~audio']) <= 1);
+  }
+  const ebr = JSON.parse(readFileSync(join(out.run, 'ebr.json'), 'utf8'));
+  assert.deepEqual(ebr.ranking, { image: ['audio'], audio: ['image'] });
+  assert.equal(ebr.chance, 0.5);
+  const e = mmc(['eval', '--run', out.run, '--missing-modality', 'audio', '--protocol', 'substitute', '--json']);
+  assert.equal(e.code, 0, e.stderr);
+  const ev = JSON.parse(e.stdout);
+  assert.deepEqual(ev.substitutes, { audio: 'image' });
+  assert.equal(ev.protocol, 'substitute');
+  assert.ok(existsSync(join(out.run, 'eval', 'test-best-substitute-missing-audio-r1.json')));
+  // Zero and mean keep working on an EBR run; substitution differs from zero-filling.
+  const z = JSON.parse(mmc(['eval', '--run', out.run, '--missing-modality', 'audio', '--protocol', 'zero', '--json']).stdout);
+  assert.notDeepEqual(z.metrics, ev.metrics);
+  assert.equal(mmc(['eval', '--run', out.run, '--protocol', 'mean', '--json']).code, 0);
+  // analyze works on an EBR model too.
+  assert.equal(mmc(['analyze', '--run', out.run, '--json']).code, 0);
+  // Its saved config is refused by mmc train (it needs mmc reallocate).
+  const t = mmc(['train', '--config', join(out.run, 'config.yaml'), '--runs-dir', runsDir]);
+  assert.equal(t.code, 2);
+  assert.match(t.stderr, /run it with mmc reallocate/);
+});
+
+test('substitute on a run without g-space is a usage error; a resumed reallocate equals an uninterrupted one', () => {
+  const plain = JSON.parse(mmc(['train', '--config', QUICK_CONFIG, '--set', 'train.epochs=1', '--runs-dir', runsDir, '--json', '-q']).stdout).run;
+  const e = mmc(['eval', '--run', plain, '--missing-modality', 'audio', '--protocol', 'substitute']);
+  assert.equal(e.code, 2);
+  assert.match(e.stderr, /only runs trained with mmc reallocate can substitute/);
+  const args = ['reallocate', '--config', QUICK_CONFIG, '--set', 'train.epochs=4', '--set', 'ebr.alternate_k=0', '--set', 'ebr.form=reversal', '--runs-dir', runsDir, '--json', '-q'];
+  const full = JSON.parse(mmc(args).stdout).run;
+  const part = JSON.parse(mmc([...args, '--stop-after', '2']).stdout);
+  assert.equal(part.status, 'interrupted');
+  assert.equal(mmc(['reallocate', '--resume', part.run, '--runs-dir', runsDir, '--json', '-q']).code, 0);
+  assert.deepEqual(timeless(part.run), timeless(full));
+  assert.deepEqual(readFileSync(join(part.run, 'checkpoints/last/weights.bin')), readFileSync(join(full, 'checkpoints/last/weights.bin')));
+  assert.deepEqual(JSON.parse(readFileSync(join(part.run, 'ebr.json'), 'utf8')), JSON.parse(readFileSync(join(full, 'ebr.json'), 'utf8')));
+});
