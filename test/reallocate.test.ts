@@ -69,7 +69,7 @@ test('substitute on a run without g-space is a usage error; a resumed reallocate
   const e = mmc(['eval', '--run', plain, '--missing-modality', 'audio', '--protocol', 'substitute']);
   assert.equal(e.code, 2);
   assert.match(e.stderr, /only runs trained with mmc reallocate can substitute/);
-  const args = ['reallocate', '--config', QUICK_CONFIG, '--set', 'train.epochs=4', '--set', 'ebr.alternate_k=0', '--set', 'ebr.form=reversal', '--runs-dir', runsDir, '--json', '-q'];
+  const args = ['reallocate', '--config', QUICK_CONFIG, '--set', 'train.epochs=4', '--set', 'ebr.alternate_k=0', '--set', 'ebr.form=reversal', '--set', 'ebr.train_substitution=0.3', '--runs-dir', runsDir, '--json', '-q'];
   const full = JSON.parse(mmc(args).stdout).run;
   const part = JSON.parse(mmc([...args, '--stop-after', '2']).stdout);
   assert.equal(part.status, 'interrupted');
@@ -77,4 +77,11 @@ test('substitute on a run without g-space is a usage error; a resumed reallocate
   assert.deepEqual(timeless(part.run), timeless(full));
   assert.deepEqual(readFileSync(join(part.run, 'checkpoints/last/weights.bin')), readFileSync(join(full, 'checkpoints/last/weights.bin')));
   assert.deepEqual(JSON.parse(readFileSync(join(part.run, 'ebr.json'), 'utf8')), JSON.parse(readFileSync(join(full, 'ebr.json'), 'utf8')));
+  // Training-time substitution changes training (it is not a no-op) …
+  const noSub = JSON.parse(mmc(args.map((a) => (a === 'ebr.train_substitution=0.3' ? 'ebr.train_substitution=0' : a))).stdout).run;
+  assert.notDeepEqual(timeless(noSub), timeless(full));
+  // … and cannot be combined with modality dropout.
+  const both = mmc([...args, '--set', 'train.modality_dropout=0.2']);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /cannot both be on/);
 });

@@ -36,6 +36,7 @@ export function reallocateCommand(): Command {
       if (!o.config) throw new UsageError('reallocate needs --config FILE (or --resume RUN)');
       config = loadWithOverrides(o.config, o.set, { seed: o.seed, name: o.name, backend: o.backend });
     }
+    if (config.ebr.train_substitution > 0 && config.train.modality_dropout > 0) throw new UsageError('ebr.train_substitution and train.modality_dropout cannot both be on (both choose which modalities a sample keeps)');
     if (config.distill.teacher) throw new UsageError('this config distills from a teacher (distill.teacher is set); EBR and KD do not combine yet');
     const ctx = await buildContext(config, o.config ?? null, o, process.argv.slice(2));
     const r = await reallocate(ctx, { resume, stopAfter: o.stopAfter !== undefined ? Number(o.stopAfter) : undefined });

@@ -105,7 +105,7 @@ export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<Trai
         log.debug({ ...rec }, `epoch ${rec.epoch}`);
         if (!s.done) progress.epochStart(s.epoch + 1, config.train.epochs, stepsPerEpoch);
       },
-    }, { aloneEachEpoch: config.analysis.every_epoch, extraLoss, epochExtras: o.epochExtras });
+    }, { aloneEachEpoch: config.analysis.every_epoch, extraLoss, epochExtras: o.epochExtras, substitution: config.ebr.enabled ? config.ebr.train_substitution : 0 });
   } catch (e) {
     progress.stop();
     folder.updateRun({ status: 'failed', ended: new Date().toISOString(), error: e instanceof Error ? e.message : String(e) });

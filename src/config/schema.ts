@@ -177,6 +177,7 @@ export const ebrSchema = z
       .strict()
       .prefault({}),
     alternate_k: nonNegInt.default(10), // K epochs of L_sem only, then K with L_md, …; 0 = always on
+    train_substitution: prob.lt(1).default(0), // probability that a sample's modality is replaced by h_m⁻¹(g_k) in training
     alignment: z
       .object({
         // EXTENSION beyond the paper: pull g_i(x_i) and g_j(x_j) of the same sample together.

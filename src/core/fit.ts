@@ -65,11 +65,11 @@ function dropoutMasks(rng: Rng, names: string[], size: number, p: number): Recor
 export type ExtraLoss = (out: ForwardOut, batchIndices: tf.Tensor1D, epoch: number) => tf.Scalar | null;
 
 /** One optimiser step; returns [loss·batch, correct] as a tensor kept out of the caller's scope. */
-export function trainStep(model: FusionModel, opt: Adam, xs: Record<string, tf.Tensor2D>, y: tf.Tensor1D, lr: number, presence?: Record<string, tf.Tensor2D>, extra?: { loss: ExtraLoss; idx: tf.Tensor1D; epoch: number }): tf.Tensor1D {
+export function trainStep(model: FusionModel, opt: Adam, xs: Record<string, tf.Tensor2D>, y: tf.Tensor1D, lr: number, presence?: Record<string, tf.Tensor2D>, extra?: { loss: ExtraLoss; idx: tf.Tensor1D; epoch: number }, substitute?: Record<string, string>): tf.Tensor1D {
   return tf.tidy(() => {
     let correct: tf.Scalar | null = null;
     const { value, grads } = tf.variableGrads(() => {
-      const out = model.forward(xs, presence ? { presence } : {});
+      const out = model.forward(xs, presence ? { presence, ...(substitute ? { substitute } : {}) } : {});
       correct = tf.keep(countCorrect(out.logits, y));
       const task = softmaxCrossEntropy(out.logits, y);
       const more = extra ? extra.loss(out, extra.idx, extra.epoch) : null;
@@ -86,6 +86,7 @@ export function trainStep(model: FusionModel, opt: Adam, xs: Record<string, tf.T
 export interface FitOptions {
   aloneEachEpoch?: boolean; // also measure each modality's semantic loss after every epoch
   extraLoss?: ExtraLoss; // added to the task loss in every step
+  substitution?: number; // EBR: probability that a sample's modality is substituted during training
   /** Extra fields for each epoch's record, measured after the epoch (e.g. EBR's discriminator accuracy). */
   epochExtras?: (model: FusionModel, val: TensorSplit, epoch: number) => Promise<Record<string, unknown>>;
 }
@@ -112,8 +113,18 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
       const idx = tf.tensor1d(perm.subarray(start, start + size), 'int32');
       const xs = Object.fromEntries(names.map((n) => [n, tf.gather(train.x[n], idx)])) as Record<string, tf.Tensor2D>;
       const y = tf.gather(train.y, idx) as tf.Tensor1D;
-      const presence = cfg.modality_dropout > 0 && names.length > 1 ? dropoutMasks(rng, names, size, cfg.modality_dropout) : undefined;
-      const stats = trainStep(model, opt, xs, y, lr, presence, fo.extraLoss ? { loss: fo.extraLoss, idx, epoch: s.epoch } : undefined);
+      let presence = cfg.modality_dropout > 0 && names.length > 1 ? dropoutMasks(rng, names, size, cfg.modality_dropout) : undefined;
+      let substitute: Record<string, string> | undefined;
+      if (fo.substitution && fo.substitution > 0 && names.length > 1) {
+        // EBR training-time substitution: with probability p a sample's modality m is replaced by
+        // h_m⁻¹(g_k), k drawn once per batch and modality among the others.
+        presence = dropoutMasks(rng, names, size, fo.substitution);
+        substitute = Object.fromEntries(names.map((m) => {
+          const others = names.filter((x) => x !== m);
+          return [m, others[rng.int(others.length)]];
+        }));
+      }
+      const stats = trainStep(model, opt, xs, y, lr, presence, fo.extraLoss ? { loss: fo.extraLoss, idx, epoch: s.epoch } : undefined, substitute);
       const next = tf.add(acc, stats) as tf.Tensor1D;
       for (const t of [idx, y, stats, acc, ...Object.values(xs), ...Object.values(presence ?? {})]) t.dispose();
       acc = next;
