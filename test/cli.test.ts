@@ -136,6 +136,8 @@ test('demo trains fusion and one unimodal model per modality and prints the comp
   assert.deepEqual(d.rows.slice(0, 3).map((x: { model: string }) => x.model), ['fusion (vanilla)', 'image only', 'audio only']);
   // KD row: the modality the fusion model underuses most is distilled from the other one's unimodal run.
   assert.equal(d.rows[3].model, 'fusion + KD (feature)');
+  assert.equal(d.rows[4].model, 'fusion + EBR');
+  assert.ok(d.ebr_substitute.accuracy >= 0 && d.ebr_substitute.substitute !== undefined);
   assert.equal(d.kd_collapse.length, 2);
   assert.equal(d.collapse.length, 2);
   const imageMissing = d.collapse.find((c: { modality_missing: string }) => c.modality_missing === 'image');
@@ -148,4 +150,5 @@ test('demo trains fusion and one unimodal model per modality and prints the comp
   assert.match(table.stdout, /fusion \(vanilla\)/);
   assert.match(table.stdout, /with image missing, fusion reaches/);
   assert.match(table.stdout, /with KD, \w+ missing: fusion reaches/);
+  assert.match(table.stdout, /with EBR, \w+ missing and substituted from \w+/);
 });

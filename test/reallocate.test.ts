@@ -52,12 +52,21 @@ test('reallocate logs the discriminator and g-space, stores the ranking, and eva
   assert.deepEqual(ev.substitutes, { audio: 'image' });
   assert.equal(ev.protocol, 'substitute');
   assert.ok(existsSync(join(out.run, 'eval', 'test-best-substitute-missing-audio-r1.json')));
+  // Forcing the substitute (Table 6 analogue) and naming it in the file.
+  const forced = mmc(['eval', '--run', out.run, '--missing-modality', 'audio', '--protocol', 'substitute', '--substitute-with', 'image', '--json']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.ok(existsSync(join(out.run, 'eval', 'test-best-substitute-missing-audio-r1-with-image.json')));
+  assert.equal(mmc(['eval', '--run', out.run, '--missing-modality', 'audio', '--substitute-with', 'image']).code, 2);
   // Zero and mean keep working on an EBR run; substitution differs from zero-filling.
   const z = JSON.parse(mmc(['eval', '--run', out.run, '--missing-modality', 'audio', '--protocol', 'zero', '--json']).stdout);
   assert.notDeepEqual(z.metrics, ev.metrics);
   assert.equal(mmc(['eval', '--run', out.run, '--protocol', 'mean', '--json']).code, 0);
-  // analyze works on an EBR model too.
-  assert.equal(mmc(['analyze', '--run', out.run, '--json']).code, 0);
+  // analyze works on an EBR model too, with missing-rate curves under all three protocols.
+  const an = mmc(['analyze', '--run', out.run, '--json']);
+  assert.equal(an.code, 0, an.stderr);
+  const rob = JSON.parse(an.stdout).robustness;
+  assert.equal(rob.missing_substitute.audio.y.length, 11);
+  assert.equal(rob.missing_substitute.audio.y[0], rob.missing.audio.y[0]); // rate 0: nothing substituted
   // Its saved config is refused by mmc train (it needs mmc reallocate).
   const t = mmc(['train', '--config', join(out.run, 'config.yaml'), '--runs-dir', runsDir]);
   assert.equal(t.code, 2);

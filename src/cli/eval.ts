@@ -16,6 +16,7 @@ interface EvalOpts extends CommonOpts {
   checkpoint: 'best' | 'last';
   seed?: string;
   name?: string;
+  substituteWith?: string;
 }
 
 export function evalCommand(): Command {
@@ -28,7 +29,8 @@ export function evalCommand(): Command {
     .addOption(new Option('--split <split>', 'split to evaluate (default: the config\'s eval.split)').choices(['val', 'test']))
     .addOption(new Option('--checkpoint <which>', 'checkpoint to load').choices(['best', 'last']).default('best'))
     .option('--seed <n>', 'seed choosing which samples lose the modality (default: the run\'s seed)')
-    .option('--name <name>', 'name of eval/<name>.json');
+    .option('--name <name>', 'name of eval/<name>.json')
+    .option('--substitute-with <modality>', 'substitute protocol: always substitute from this modality (compare substitutes)');
   addCommonOptions(cmd);
   return cmd.action(async (o: EvalOpts) => {
     const run = openRunFolder(o.run, o.runsDir);
@@ -40,6 +42,7 @@ export function evalCommand(): Command {
       if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--missing-rate ${o.missingRate}: expected a number from 0 to 1`);
       if (!missing.length) throw new UsageError('--missing-rate needs --missing-modality');
     }
+    if (o.substituteWith && (o.protocol ?? config.eval.protocol) !== 'substitute') throw new UsageError('--substitute-with needs --protocol substitute');
     if (o.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(o.name)) throw new UsageError(`--name ${o.name}: use letters, digits, _, ., + or -`);
     const ctx = await buildContext(config, null, { ...o, progress: false }, process.argv.slice(2));
     const result = await evaluateRun(ctx, {
@@ -51,6 +54,7 @@ export function evalCommand(): Command {
       checkpoint: o.checkpoint,
       seed: o.seed !== undefined ? parseSeed(o.seed) : config.seed,
       name: o.name,
+      substituteWith: o.substituteWith,
     });
     if (o.json) printJson(result);
     else process.stdout.write(formatEvalTable(result) + '\n');

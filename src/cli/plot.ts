@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { plotSweep } from '../commands/plot.js';
+import { plotSweeps } from '../commands/plot.js';
 import { openSweep, writeSweepTables } from '../commands/sweep.js';
 import { printJson } from './common.js';
 
 interface PlotOpts {
-  sweep: string;
+  sweep: string[];
   runsDir: string;
   x: string;
   y: string;
@@ -19,9 +19,9 @@ interface PlotOpts {
 export function plotCommand(): Command {
   return new Command('plot')
     .description('an SVG figure from a sweep: a metric against a grid key or epoch, mean ± std over seeds')
-    .requiredOption('--sweep <sweep>', 'sweep folder')
+    .requiredOption('--sweep <sweep>', 'sweep folder (repeatable: one series per sweep)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--runs-dir <dir>', 'where sweep folders live', 'runs')
-    .requiredOption('--x <key>', 'grid key (key:length for list values), or "epoch"')
+    .requiredOption('--x <key>', 'grid key (key:length for list values), "epoch", or "rate" (missing-rate curves, e.g. --y missing_zero.image)')
     .requiredOption('--y <metric>', 'a results column (e.g. poly_fraction, shapley.audio) or, with --x epoch, a metrics.jsonl field (e.g. val_alone_ce.audio)')
     .option('--series <key>', 'one line per value of this grid key')
     .option('--title <text>', 'figure title')
@@ -29,9 +29,11 @@ export function plotCommand(): Command {
     .requiredOption('--out <file.svg>', 'where to write the SVG')
     .option('--json', 'print the plotted numbers as JSON')
     .action(async (o: PlotOpts) => {
-      const s = openSweep(o.sweep, o.runsDir);
-      const rows = writeSweepTables(s.dir, s.spec);
-      const r = await plotSweep(s.dir, s.spec, rows, { x: o.x, y: o.y, series: o.series, title: o.title, logX: o.logX, out: resolve(o.out) });
+      const sweeps = o.sweep.map((ref) => {
+        const s = openSweep(ref, o.runsDir);
+        return { spec: s.spec, rows: writeSweepTables(s.dir, s.spec) };
+      });
+      const r = await plotSweeps(sweeps, { x: o.x, y: o.y, series: o.series, title: o.title, logX: o.logX, out: resolve(o.out) });
       if (o.json) printJson(r);
       else {
         const lines = [r.file];

@@ -1,7 +1,7 @@
 // `mmc analyze --run RUN`: the collapse measurements of a trained run, written to eval/analysis.json.
 import * as tf from '@tensorflow/tfjs';
 import type { Config, SyntheticDatasetConfig } from '../config/schema.js';
-import { meanFeatures, presenceMasks } from '../core/absence.js';
+import { chooseSubstitutes, meanFeatures, presenceMasks } from '../core/absence.js';
 import { encoderOutputs, fusedAndProbs } from '../core/analysis/activations.js';
 import { curve, type Curve } from '../core/analysis/curves.js';
 import { attributionShares, collisionFraction, polysemanticity, type Polysemanticity } from '../core/analysis/polysemanticity.js';
@@ -19,6 +19,8 @@ import { writeJsonAtomic } from '../run/atomic.js';
 import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
 import type { RunFolder } from '../run/run-folder.js';
 import { dataFor, modelSpec } from './setup.js';
+import { readRanking } from './eval.js';
+import { existsSync } from 'node:fs';
 
 export interface AnalyzeOptions {
   split: 'val' | 'test';
@@ -53,13 +55,18 @@ export interface Analysis {
   semantic_loss: Record<string, { alone_cross_entropy: number; alone_accuracy: number; probe: ProbeResult; gap: number }>;
   polysemanticity: Polysemanticity & { attribution: 'zero-protocol ablation of each modality' };
   collisions: null | (Polysemanticity & { noise_predictive_collision_fraction: number; collision_threshold: number });
-  robustness: { noise: Record<string, Curve>; missing: Record<string, Curve> };
+  robustness: {
+    noise: Record<string, Curve>;
+    missing: Record<string, Curve>; // zero protocol
+    missing_mean: Record<string, Curve>;
+    missing_substitute: Record<string, Curve> | null; // EBR runs: h_m⁻¹(g_k) of the best-ranked available k
+  };
 }
 
 type Inputs = Record<string, tf.Tensor2D>;
 
 /** The analysis itself, on a model and data already in memory (tests call this directly). */
-export async function analyzeModel(model: FusionModel, dataset: Dataset, o: AnalyzeOptions, synthetic?: SyntheticDatasetConfig): Promise<Omit<Analysis, 'run' | 'checkpoint'>> {
+export async function analyzeModel(model: FusionModel, dataset: Dataset, o: AnalyzeOptions, synthetic?: SyntheticDatasetConfig, ranking?: Record<string, string[]> | null): Promise<Omit<Analysis, 'run' | 'checkpoint'>> {
   const names = model.modalityNames;
   const M = names.length;
   const C = model.spec.numClasses;
@@ -138,6 +145,8 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
     // Robustness: Gaussian noise of growing σ on one modality; growing missing rate of one modality.
     const noise: Record<string, Curve> = {};
     const missing: Record<string, Curve> = {};
+    const missingMean: Record<string, Curve> = {};
+    const missingSub: Record<string, Curve> | null = ranking ? {} : null;
     for (const m of names) {
       const xm = evalSplit.x[m];
       let s = 0;
@@ -160,12 +169,17 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
         t.dispose();
       }
       noise[m] = curve(o.noiseLevels, accs);
-      const macc: number[] = [];
+      const curves: Record<'zero' | 'mean' | 'substitute', number[]> = { zero: [], mean: [], substitute: [] };
+      const sub = ranking ? Object.fromEntries(Object.entries(chooseSubstitutes([m], ranking)).filter((e): e is [string, string] => e[1] !== null)) : undefined;
       for (const rate of o.missingRates) {
         const masks = presenceMasks(n, names, { modalities: [m], rate, seed: o.seed });
-        macc.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks })).probs).accuracy);
+        curves.zero.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks })).probs).accuracy);
+        curves.mean.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks, fill })).probs).accuracy);
+        if (sub) curves.substitute.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks, substitute: sub })).probs).accuracy);
       }
-      missing[m] = curve(o.missingRates, macc);
+      missing[m] = curve(o.missingRates, curves.zero);
+      missingMean[m] = curve(o.missingRates, curves.mean);
+      if (missingSub) missingSub[m] = curve(o.missingRates, curves.substitute);
     }
 
     return {
@@ -178,7 +192,7 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
       semantic_loss: semantic,
       polysemanticity: { ...poly, attribution: 'zero-protocol ablation of each modality' },
       collisions,
-      robustness: { noise, missing },
+      robustness: { noise, missing, missing_mean: missingMean, missing_substitute: missingSub },
     };
   } finally {
     disposeSplit(train);
@@ -194,7 +208,8 @@ export async function analyzeRun(config: Config, run: RunFolder, o: AnalyzeOptio
   const model = new FusionModel(spec, new Rng(0));
   try {
     model.setWeights(loadCheckpoint(dir).weights);
-    const a = await analyzeModel(model, dataset, o, config.dataset.name === 'synthetic' ? config.dataset : undefined);
+    const ranking = existsSync(run.path('ebr.json')) ? readRanking(run) : null;
+    const a = await analyzeModel(model, dataset, o, config.dataset.name === 'synthetic' ? config.dataset : undefined, ranking);
     const file = run.path('eval', 'analysis.json');
     const result = { run: run.id, checkpoint: o.checkpoint, ...a, file };
     writeJsonAtomic(file, result);

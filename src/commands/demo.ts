@@ -8,6 +8,7 @@ import { openRunFolder } from '../run/run-folder.js';
 import { evaluateRun } from './eval.js';
 import { train } from './train.js';
 import { distill } from './distill.js';
+import { reallocate } from './reallocate.js';
 
 export interface DemoRow {
   model: string;
@@ -23,6 +24,7 @@ export interface DemoResult {
   rows: DemoRow[];
   collapse: { modality_missing: string; fusion_acc: number; unimodal_acc: number; gap: number }[];
   kd_collapse: { modality_missing: string; fusion_acc: number; unimodal_acc: number; gap: number }[] | null;
+  ebr_substitute: { modality_missing: string; substitute: string | null; accuracy: number } | null;
   samples_per_s: number;
 }
 
@@ -74,8 +76,27 @@ export async function demo(ctx: RunContext): Promise<DemoResult> {
     for (const p of e.per_modality) missing[p.modality] = p.missing;
     rows.push({ model: `fusion + KD (${base.distill.loss})`, run: run.id, modalities: names, all_present: e.all_present, missing });
   }
+  // Explicit Basis Reallocation with the config's ebr section; also scored with substitution.
+  let ebrSubstitute: { modality_missing: string; substitute: string | null; accuracy: number } | null = null;
+  if (names.length >= 2) {
+    ctx.log.info(`demo: reallocating (EBR, ${base.ebr.form}, λ ${base.ebr.lambda}, training-time substitution ${base.ebr.train_substitution})`);
+    const ebrConfig: Config = { ...base, modalities: null, name: `${base.name}-ebr` };
+    const ectx: RunContext = { ...ctx, config: ebrConfig };
+    const r = await reallocate(ectx);
+    speeds.push((r.summary as { samples_per_s: number }).samples_per_s);
+    const run = openRunFolder(r.run, ctx.runsDir);
+    const evalCtx: RunContext = { ...ectx, config: { ...ebrConfig, ebr: { ...ebrConfig.ebr, enabled: true } } };
+    const e = await evaluateRun(evalCtx, { run, missing: [], rate: 1, protocol: 'zero', split: 'test', checkpoint: 'best', seed: base.seed, name: 'demo' });
+    const missing: Record<string, ClassMetrics> = {};
+    for (const p of e.per_modality) missing[p.modality] = p.missing;
+    rows.push({ model: 'fusion + EBR', run: run.id, modalities: names, all_present: e.all_present, missing });
+    const target = worst?.modality_missing ?? names[0];
+    const sub = await evaluateRun(evalCtx, { run, missing: [target], rate: 1, protocol: 'substitute', split: 'test', checkpoint: 'best', seed: base.seed, name: 'demo-substitute' });
+    ebrSubstitute = { modality_missing: target, substitute: sub.substitutes?.[target] ?? null, accuracy: sub.metrics.accuracy };
+  }
+
   const kdRow = rows.find((r) => r.model.startsWith('fusion + KD'));
-  return { config: ctx.configPath, backend: ctx.backend.name, rows, collapse, kd_collapse: kdRow ? collapseOf(kdRow) : null, samples_per_s: speeds.reduce((a, b) => a + b, 0) / speeds.length };
+  return { config: ctx.configPath, backend: ctx.backend.name, rows, collapse, kd_collapse: kdRow ? collapseOf(kdRow) : null, ebr_substitute: ebrSubstitute, samples_per_s: speeds.reduce((a, b) => a + b, 0) / speeds.length };
 }
 
 const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '    —' : (100 * v).toFixed(1).padStart(5));
@@ -84,7 +105,8 @@ export function formatDemo(r: DemoResult): string {
   const names = r.rows[0].modalities;
   const head = ['model'.padEnd(22), 'all present', ...names.map((n) => `${n} missing`.padStart(15))].join('  ');
   const lines = [`Test accuracy (%) — zero protocol, backend ${r.backend}`, head, '-'.repeat(head.length)];
-  // ("fusion + KD" rows: the collapsed modality's encoder distilled from the dominant modality's unimodal run.)
+  // ("fusion + KD": the collapsed modality's encoder distilled from the dominant modality's unimodal
+  // run; "fusion + EBR": Explicit Basis Reallocation, zero protocol in the table.)
   for (const row of r.rows) lines.push([row.model.padEnd(22), pct(row.all_present.accuracy).padStart(11), ...names.map((n) => pct(row.missing[n]?.accuracy).padStart(15))].join('  '));
   lines.push('');
   for (const c of r.collapse) {
@@ -95,6 +117,10 @@ export function formatDemo(r: DemoResult): string {
   const worst = [...r.collapse].filter((c) => Number.isFinite(c.gap)).sort((a, b) => b.gap - a.gap)[0];
   const kd = r.kd_collapse?.find((c) => c.modality_missing === worst?.modality_missing);
   if (kd) lines.push(`with KD, ${kd.modality_missing} missing: fusion reaches ${pct(kd.fusion_acc).trim()}% (gap ${(100 * kd.gap).toFixed(1)} points)`);
+  if (r.ebr_substitute) {
+    const e = r.ebr_substitute;
+    lines.push(`with EBR, ${e.modality_missing} missing and substituted from ${e.substitute ?? 'nothing (zero protocol)'}: ${pct(e.accuracy).trim()}%`);
+  }
   lines.push(`mean training speed ${Math.round(r.samples_per_s)} samples/s`);
   return lines.join('\n');
 }

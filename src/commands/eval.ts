@@ -22,6 +22,7 @@ export interface EvalOptions {
   checkpoint: 'best' | 'last';
   seed: number; // which samples lose the modality
   name?: string; // eval/<name>.json
+  substituteWith?: string; // substitute protocol: use this modality instead of the ranking's choice
 }
 
 export interface EvalResult {
@@ -67,7 +68,11 @@ export async function evaluateRun(ctx: RunContext, o: EvalOptions): Promise<Eval
     fill = await meanFeatures(model, trainT);
     disposeSplit(trainT);
   }
-  const ranking = o.protocol === 'substitute' ? readRanking(o.run) : null;
+  let ranking = o.protocol === 'substitute' ? readRanking(o.run) : null;
+  if (ranking && o.substituteWith) {
+    if (!names.includes(o.substituteWith)) throw new UsageError(`--substitute-with ${o.substituteWith}: the run's modalities are ${names.join(', ')}`);
+    ranking = Object.fromEntries(names.map((m) => [m, m === o.substituteWith ? [] : [o.substituteWith!]]));
+  }
   const run = (missing: string[], rate: number) => {
     const chosen = ranking ? chooseSubstitutes(missing, ranking) : {};
     const substitute = Object.fromEntries(Object.entries(chosen).filter((e): e is [string, string] => e[1] !== null));
@@ -103,7 +108,7 @@ export async function evaluateRun(ctx: RunContext, o: EvalOptions): Promise<Eval
 }
 
 function evalName(o: EvalOptions): string {
-  const cond = o.missing.length ? `missing-${o.missing.join('+')}-r${o.rate}` : 'full';
+  const cond = (o.missing.length ? `missing-${o.missing.join('+')}-r${o.rate}` : 'full') + (o.substituteWith ? `-with-${o.substituteWith}` : '');
   return `${o.split}-${o.checkpoint}-${o.protocol}-${cond}`.replace(/[^A-Za-z0-9_.+-]/g, '_');
 }
 

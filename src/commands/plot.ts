@@ -55,7 +55,7 @@ export function powerFit(points: { x: number; mean: number }[]): { exponent: num
 }
 
 export interface PlotOptions {
-  x: string; // grid key (key or key:length), or "epoch"
+  x: string; // grid key (key or key:length), "epoch", or "rate" (curve columns "<y>@<x>")
   y: string; // row metric, or a metrics.jsonl field (dotted) when x is "epoch"
   series?: string;
   title?: string;
@@ -64,8 +64,11 @@ export interface PlotOptions {
 }
 
 export async function plotSweep(dir: string, spec: SweepSpec, rows: SweepRow[], o: PlotOptions): Promise<{ file: string; series: (BandSeries & { power_fit: ReturnType<typeof powerFit> })[] }> {
-  const finished = rows.filter((r) => r.status === 'finished');
-  if (!finished.length) throw new UsageError(`sweep ${spec.id} has no finished runs to plot`);
+  return plotSweeps([{ spec, rows }], o);
+}
+
+/** One figure from one or more sweeps; with several, each sweep's name prefixes its series. */
+export async function plotSweeps(sweeps: { spec: SweepSpec; rows: SweepRow[] }[], o: PlotOptions): Promise<{ file: string; series: (BandSeries & { power_fit: ReturnType<typeof powerFit> })[] }> {
   const groups = new Map<string, Map<number, number[]>>();
   const add = (series: string, x: number, y: number | null) => {
     if (y === null) return;
@@ -73,23 +76,31 @@ export async function plotSweep(dir: string, spec: SweepSpec, rows: SweepRow[], 
     g.set(x, [...(g.get(x) ?? []), y]);
     groups.set(series, g);
   };
-  for (const r of finished) {
-    const series = o.series ? `${o.series.split(':')[0]}${o.series.endsWith(':length') ? ' size' : ''} = ${gridValue(r, o.series)}` : o.y;
-    if (o.x === 'epoch') {
-      for (const rec of readJsonl<Record<string, unknown>>(join(r.run!, 'metrics.jsonl'))) add(series, rec.epoch as number, metricOf(rec, o.y));
-    } else {
-      const x = gridValue(r, o.x);
-      if (typeof x !== 'number') throw new UsageError(`--x ${o.x}: values like "${x}" are not numbers (use key:length for lists)`);
-      add(series, x, r.metrics[o.y] ?? null);
+  for (const { spec, rows } of sweeps) {
+    const finished = rows.filter((r) => r.status === 'finished');
+    if (!finished.length) throw new UsageError(`sweep ${spec.id} has no finished runs to plot`);
+    for (const r of finished) {
+      const base = o.series ? `${o.series.split(':')[0]}${o.series.endsWith(':length') ? ' size' : ''} = ${gridValue(r, o.series)}` : o.y;
+      const series = sweeps.length > 1 ? (o.series ? `${spec.name}, ${base}` : spec.name) : base;
+      if (o.x === 'epoch') {
+        for (const rec of readJsonl<Record<string, unknown>>(join(r.run!, 'metrics.jsonl'))) add(series, rec.epoch as number, metricOf(rec, o.y));
+      } else if (o.x === 'rate') {
+        for (const [k, v] of Object.entries(r.metrics)) if (k.startsWith(`${o.y}@`)) add(series, Number(k.slice(o.y.length + 1)), v);
+      } else {
+        const x = gridValue(r, o.x);
+        if (typeof x !== 'number') throw new UsageError(`--x ${o.x}: values like "${x}" are not numbers (use key:length for lists)`);
+        add(series, x, r.metrics[o.y] ?? null);
+      }
     }
   }
+  const spec = sweeps[0].spec;
   if (![...groups.values()].some((g) => g.size)) throw new UsageError(`--y ${o.y}: no run has this metric`);
   const series: BandSeries[] = [...groups.entries()].map(([name, g]) => ({
     name,
     points: [...g.entries()].sort((a, b) => a[0] - b[0]).map(([x, ys]) => ({ x, ...stats(ys) })),
   }));
   const seeds = Math.max(...series.flatMap((s) => s.points.map((p) => p.n)));
-  const svg = await bandChartSvg({ title: o.title ?? `${o.y} vs ${o.x}`, subtitle: `sweep ${spec.id} · mean ± std over ${seeds} seeds`, xLabel: o.x, yLabel: o.y, series, logX: o.logX });
+  const svg = await bandChartSvg({ title: o.title ?? `${o.y} vs ${o.x}`, subtitle: `${sweeps.length > 1 ? `${sweeps.length} sweeps` : `sweep ${spec.id}`} · mean ± std over ${seeds} seeds`, xLabel: o.x, yLabel: o.y, series, logX: o.logX });
   writeFileAtomic(o.out, svg);
   return { file: o.out, series: series.map((s) => ({ ...s, power_fit: powerFit(s.points) })) };
 }

@@ -118,6 +118,13 @@ export function rowMetrics(summary: Record<string, unknown>, a: Analysis | null)
     m[`probe_gap.${mod}`] = a.semantic_loss[mod].gap;
     m[`auc_noise.${mod}`] = a.robustness.noise[mod].auc;
     m[`auc_missing.${mod}`] = a.robustness.missing[mod].auc;
+    m[`auc_missing_mean.${mod}`] = a.robustness.missing_mean?.[mod]?.auc ?? null;
+    m[`auc_missing_substitute.${mod}`] = a.robustness.missing_substitute?.[mod]?.auc ?? null;
+    // The curves' points, as "<name>@<rate>" columns (mmc plot --x rate draws them).
+    for (const [name, curves] of [['missing_zero', a.robustness.missing], ['missing_mean', a.robustness.missing_mean], ['missing_substitute', a.robustness.missing_substitute]] as const) {
+      const c = curves?.[mod];
+      if (c) c.x.forEach((x, i) => (m[`${name}.${mod}@${x}`] = c.y[i]));
+    }
   }
   return m;
 }
@@ -180,6 +187,12 @@ async function runJob(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][numbe
   }
   row.status = 'finished';
   row.metrics = rowMetrics(trained.summary, analysis);
+  const ebrFile = join(trained.run, 'ebr.json');
+  if (existsSync(ebrFile)) {
+    const e = JSON.parse(readFileSync(ebrFile, 'utf8')) as { disc_acc: number; similarity: Record<string, number> };
+    row.metrics.disc_acc = e.disc_acc;
+    for (const [k, v] of Object.entries(e.similarity)) row.metrics[`g_cosine.${k}`] = v;
+  }
   return row;
 }
 

@@ -7,6 +7,7 @@ import type { FusionModel } from '../model.js';
 export interface Readout {
   masks?: Record<string, Float32Array> | null;
   fill?: Record<string, Float32Array> | null;
+  substitute?: Record<string, string>;
   batch?: number;
 }
 
@@ -25,7 +26,7 @@ export async function fusedAndProbs(model: FusionModel, xs: Inputs, n: number, o
   for (let s = 0; s < n; s += batch) {
     const size = Math.min(batch, n - s);
     const [f, p] = tf.tidy(() => {
-      const out = model.forward(rows(xs, s, size), absenceFor(o.masks ?? null, o.fill ?? null, s, size));
+      const out = model.forward(rows(xs, s, size), absenceFor(o.masks ?? null, o.fill ?? null, s, size, o.substitute));
       return [out.fused, tf.softmax(out.logits)];
     });
     width = f.shape[1]!;
