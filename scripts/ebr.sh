@@ -26,7 +26,8 @@ three=$(sweep ebr-three --command reallocate --config configs/ebr/three.yaml --g
 fig="$out/figures"
 mkdir -p "$fig"
 mmc plot --sweep "$van" --sweep "$kd" --sweep "$ebr" --x rate --y missing_zero.image --title "Accuracy vs missing rate of image, zero protocol" --out "$fig/ebr-missing-zero.svg" > /dev/null
-mmc plot --sweep "$ebr" --x rate --y missing_substitute.image --series ebr.train_substitution --title "EBR: accuracy vs missing rate of image, substitute protocol" --out "$fig/ebr-missing-substitute.svg" > /dev/null
+mmc plot --sweep "$van" --sweep "$ebr" --x rate --y missing_mean.image --title "Accuracy vs missing rate of image, mean protocol" --out "$fig/ebr-missing-mean.svg" > /dev/null
+mmc plot --sweep "$ebr" --x rate --y missing_substitute.image --title "EBR: accuracy vs missing rate of image, substitute protocol" --out "$fig/ebr-missing-substitute.svg" > /dev/null
 cols=test_acc,auc_missing.image,auc_missing_mean.image,auc_missing_substitute.image,alone_acc.audio,disc_acc,g_cosine.image~audio,poly_fraction
 {
   echo "## Vanilla and modality dropout"; mmc summarize --sweep "$van" --metrics test_acc,auc_missing.image,auc_missing_mean.image,alone_acc.audio,poly_fraction

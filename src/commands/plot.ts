@@ -81,7 +81,12 @@ export async function plotSweeps(sweeps: { spec: SweepSpec; rows: SweepRow[] }[]
     if (!finished.length) throw new UsageError(`sweep ${spec.id} has no finished runs to plot`);
     for (const r of finished) {
       const base = o.series ? `${o.series.split(':')[0]}${o.series.endsWith(':length') ? ' size' : ''} = ${gridValue(r, o.series)}` : o.y;
-      const series = sweeps.length > 1 ? (o.series ? `${spec.name}, ${base}` : spec.name) : base;
+      // Without --series, each grid point (apart from the x key) is its own line; with several
+      // sweeps the sweep's name comes first.
+      const xKey = o.x.split(':')[0];
+      const point = o.series ? '' : Object.entries(r.values).filter(([k]) => k !== xKey).map(([k, v]) => `${k.split('.').at(-1)}=${v}`).join(', ');
+      const label = point || base;
+      const series = sweeps.length > 1 ? (o.series ? `${spec.name}, ${base}` : point ? `${spec.name} (${point})` : spec.name) : label;
       if (o.x === 'epoch') {
         for (const rec of readJsonl<Record<string, unknown>>(join(r.run!, 'metrics.jsonl'))) add(series, rec.epoch as number, metricOf(rec, o.y));
       } else if (o.x === 'rate') {
