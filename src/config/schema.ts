@@ -125,6 +125,7 @@ export const trainSchema = z
     schedule: scheduleSchema.prefault({}),
     early_stopping: earlyStoppingSchema.prefault({}),
     modality_dropout: prob.lt(1).default(0), // per sample and modality; at least one modality always kept
+    missing_rate: z.record(z.string(), prob).default({}), // by modality: this fraction of training samples lack it, fixed for the run
   })
   .strict();
 
@@ -209,6 +210,9 @@ export const configSchema = z
     (c.modalities ?? []).forEach((m, i) => {
       if (!names.includes(m)) ctx.addIssue({ code: 'custom', path: ['modalities', i], message: `"${m}" is not a modality of the dataset (it has ${names.join(', ')})` });
     });
+    for (const m of Object.keys(c.train.missing_rate)) {
+      if (!names.includes(m)) ctx.addIssue({ code: 'custom', path: ['train', 'missing_rate', m], message: `"${m}" is not a modality of the dataset (it has ${names.join(', ')})` });
+    }
     for (const m of Object.keys(c.model.encoders)) {
       if (!names.includes(m)) ctx.addIssue({ code: 'custom', path: ['model', 'encoders', m], message: `"${m}" is not a modality of the dataset (it has ${names.join(', ')})` });
     }

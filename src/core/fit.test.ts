@@ -88,3 +88,15 @@ test('a conv encoder trains on wasm: the loss falls and numTensors stays flat', 
   const again = await runFit(conv, 2);
   assert.deepEqual(again.records.map(timeless), records.slice(0, 2).map(timeless), 'deterministic');
 });
+
+test('training-time missingness: a fixed share of samples lacks a modality; no tensor growth; deterministic', async () => {
+  const start = tf.memory().numTensors;
+  const a = await runFit(['train.missing_rate={audio: 0.5}', 'train.modality_dropout=0.2'], 3);
+  assert.equal(new Set(a.counts).size, 1, `tensor counts per epoch: ${a.counts.join(', ')}`);
+  assert.equal(tf.memory().numTensors, start);
+  const b = await runFit(['train.missing_rate={audio: 0.5}', 'train.modality_dropout=0.2'], 3);
+  assert.deepEqual(a.weights, b.weights);
+  const none = await runFit(['train.modality_dropout=0.2'], 3);
+  assert.notDeepEqual(a.weights, none.weights);
+  assert.throws(() => quickConfig(['train.missing_rate={video: 0.5}']), /train\.missing_rate\.video: "video" is not a modality/);
+});

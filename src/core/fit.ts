@@ -99,6 +99,12 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
   const higherIsBetter = es.metric === 'val_acc';
   const rng = new Rng(state.rng);
   let s = { ...state };
+  // Training-time missingness: a fixed subset of samples lacks each listed modality (seeded by the
+  // modality's position, so it is the same on resume); absent means zero at the encoder output.
+  const fixedMissing = Object.entries(cfg.missing_rate).filter(([m, r]) => r > 0 && names.includes(m));
+  const missingMasks = fixedMissing.length
+    ? Object.fromEntries(names.map((m) => [m, tf.tensor2d(presenceMasks(train.n, names, { modalities: fixedMissing.some(([x]) => x === m) ? [m] : [], rate: cfg.missing_rate[m] ?? 0, seed: 7919 + names.indexOf(m) })[m], [train.n, 1])]))
+    : null;
 
   while (!s.done && s.epoch < cfg.epochs) {
     if (hooks.shouldStop?.()) break;
@@ -124,7 +130,15 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
           return [m, others[rng.int(others.length)]];
         }));
       }
+      let fixed: Record<string, tf.Tensor2D> | undefined;
+      if (missingMasks) {
+        fixed = Object.fromEntries(names.map((m) => [m, tf.gather(missingMasks[m], idx) as tf.Tensor2D]));
+        const combined = presence ? Object.fromEntries(names.map((m) => [m, tf.mul(presence![m], fixed![m]) as tf.Tensor2D])) : fixed;
+        if (presence && combined !== fixed) for (const t of Object.values(presence)) t.dispose();
+        presence = combined;
+      }
       const stats = trainStep(model, opt, xs, y, lr, presence, fo.extraLoss ? { loss: fo.extraLoss, idx, epoch: s.epoch } : undefined, substitute);
+      if (fixed && presence !== fixed) for (const t of Object.values(fixed)) t.dispose();
       const next = tf.add(acc, stats) as tf.Tensor1D;
       for (const t of [idx, y, stats, acc, ...Object.values(xs), ...Object.values(presence ?? {})]) t.dispose();
       acc = next;
@@ -171,5 +185,6 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
     await hooks.onEpochEnd?.(rec, { ...s }, improved);
     s = { ...s };
   }
+  if (missingMasks) for (const t of Object.values(missingMasks)) t.dispose();
   return s;
 }
