@@ -60,6 +60,7 @@ export function similarityRanking(names: string[], cos: Record<string, number>):
 export async function reallocate(ctx: RunContext, o: { resume?: RunFolder; stopAfter?: number } = {}): Promise<TrainResult & { ebr: { similarity: Record<string, number>; ranking: Record<string, string[]>; disc_acc: number } | null }> {
   const config: Config = { ...ctx.config, ebr: { ...ctx.config.ebr, enabled: true } };
   const e = config.ebr;
+  if (e.alignment.type !== 'none') ctx.log.warn(`ebr.alignment (${e.alignment.type}, weight ${e.alignment.weight}) is mmc's extension beyond the paper, not part of EBR as published`);
   const prepare = (model: FusionModel): ExtraLoss => (out, _idx, epoch) => {
     const g = out.g!;
     const terms: tf.Scalar[] = [];
@@ -96,7 +97,7 @@ export async function reallocate(ctx: RunContext, o: { resume?: RunFolder; stopA
   const val = toTensors(dataset.splits.val, model.modalityNames);
   const rep = await gSpaceReport(model, val);
   disposeSplit(val);
-  const ebr = { split: 'val', similarity: rep.g_cosine, ranking: similarityRanking(model.modalityNames, rep.g_cosine), disc_acc: rep.disc_acc, chance: 1 / model.modalityNames.length, l_md: rep.l_md };
+  const ebr = { split: 'val', form: e.form, extension_beyond_paper: e.alignment.type === 'none' ? null : { alignment: e.alignment.type, weight: e.alignment.weight }, similarity: rep.g_cosine, ranking: similarityRanking(model.modalityNames, rep.g_cosine), disc_acc: rep.disc_acc, chance: 1 / model.modalityNames.length, l_md: rep.l_md };
   writeJsonAtomic(run.path('ebr.json'), ebr);
   model.dispose();
   return { ...r, ebr };
