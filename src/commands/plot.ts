@@ -63,10 +63,6 @@ export interface PlotOptions {
   out: string;
 }
 
-export async function plotSweep(dir: string, spec: SweepSpec, rows: SweepRow[], o: PlotOptions): Promise<{ file: string; series: (BandSeries & { power_fit: ReturnType<typeof powerFit> })[] }> {
-  return plotSweeps([{ spec, rows }], o);
-}
-
 /** One figure from one or more sweeps; with several, each sweep's name prefixes its series. */
 export async function plotSweeps(sweeps: { spec: SweepSpec; rows: SweepRow[] }[], o: PlotOptions): Promise<{ file: string; series: (BandSeries & { power_fit: ReturnType<typeof powerFit> })[] }> {
   const groups = new Map<string, Map<number, number[]>>();
