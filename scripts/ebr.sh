@@ -3,19 +3,10 @@
 # under each protocol for vanilla, modality dropout, KD and EBR variants; EBR with each fusion
 # operator; which substitute works best with M = 3. Every sweep over ≥ 3 seeds.
 # Usage: scripts/ebr.sh [--quick|--full] [OUT_DIR]   (quick: < 10 min on 2 cores)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-mode=quick
-if [[ "${1:-}" == --quick || "${1:-}" == --full ]]; then mode=${1#--}; shift; fi
-out=${1:-runs/ebr-$mode}
-mkdir -p "$out"
-mmc() { node bin/mmc "$@"; }
-start=$(date +%s)
+name=ebr
+source "$(dirname "$0")/lib.sh"
+parse_args "$@"
 if [[ $mode == quick ]]; then seeds=3; subs="0,0.3"; lambdas="1"; else seeds=5; subs="0,0.3,0.6"; lambdas="0.3,1,3"; fi
-sweep() { # name, then mmc sweep arguments; prints the sweep folder
-  mmc sweep --runs-dir "$out" --name "$1" --seeds "$seeds" --workers 2 -q --json "${@:2}" |
-    node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>console.log(JSON.parse(t).sweep))' || true
-}
 base=configs/synthetic/collapse.yaml
 van=$(sweep vanilla --config $base --grid "train.modality_dropout=0,0.3")
 kd=$(sweep kd --command distill --config configs/kd/collapse-kd.yaml --teacher-config $base --teacher-set "modalities=[image]" --grid "distill.loss=feature")

@@ -3,20 +3,11 @@
 # distillation"): vanilla fusion, modality dropout, the audio-only model and KD students, each over
 # ≥ 3 seeds through mmc sweep; then the distillation-order table for M = 3.
 # Usage: scripts/kd.sh [--quick|--full] [OUT_DIR]   (quick: < 10 min on 2 cores)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-mode=quick
-if [[ "${1:-}" == --quick || "${1:-}" == --full ]]; then mode=${1#--}; shift; fi
-out=${1:-runs/kd-$mode}
-mkdir -p "$out"
-mmc() { node bin/mmc "$@"; }
-start=$(date +%s)
+name=kd
+source "$(dirname "$0")/lib.sh"
+parse_args "$@"
 if [[ $mode == quick ]]; then seeds=3; losses="feature,logit"; lambdas="1"; else seeds=5; losses="feature,cosine,logit"; lambdas="0.3,1,3,10"; fi
 
-sweep() { # name, then mmc sweep arguments; prints the sweep folder
-  mmc sweep --runs-dir "$out" --name "$1" --seeds "$seeds" --workers 2 -q --json "${@:2}" |
-    node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>console.log(JSON.parse(t).sweep))' || true
-}
 base=configs/synthetic/collapse.yaml
 van=$(sweep vanilla --config $base --grid "train.modality_dropout=0,0.3")
 uni=$(sweep audio-only --config $base --grid "modalities=[audio]" --no-analyze)

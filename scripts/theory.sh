@@ -2,14 +2,9 @@
 # The paper's theory experiments on synthetic data (docs/results.md): Lemma 1, Theorem 1,
 # Theorem 2 / Fig. 5a and Fig. 4, each a sweep over ≥ 3 seeds, then figures and tables.
 # Usage: scripts/theory.sh [--quick|--full] [OUT_DIR]   (quick: < 10 min on 2 cores)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-mode=quick
-if [[ "${1:-}" == --quick || "${1:-}" == --full ]]; then mode=${1#--}; shift; fi
-out=${1:-runs/theory-$mode}
-mkdir -p "$out"
-mmc() { node bin/mmc "$@"; }
-start=$(date +%s)
+name=theory
+source "$(dirname "$0")/lib.sh"
+parse_args "$@"
 
 if [[ $mode == quick ]]; then
   seeds=3; M="[m1,m2],[m1,m2,m3],[m1,m2,m3,m4],[m1,m2,m3,m4,m5],[m1,m2,m3,m4,m5,m6]"; heads="[16]"
@@ -19,16 +14,13 @@ else
   noise="0,4,8,16,32,64"; beta="0.125,0.25,0.5,1,2,4,8"; size=()
 fi
 
-sweep() { # name, then mmc sweep arguments; prints the sweep folder
-  mmc sweep --runs-dir "$out" --name "$1" --seeds "$seeds" --workers 2 -q --json "${@:2}" "${size[@]}" |
-    node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>console.log(JSON.parse(t).sweep))'
-}
+sweep_sized() { sweep "$@" "${size[@]}"; }
 
-l1d=$(sweep lemma1-dense --config configs/theory/lemma1-dense.yaml --grid "modalities=$M" --grid "model.fusion.hidden=$heads")
-l1s=$(sweep lemma1-sparse --config configs/theory/lemma1-sparse.yaml --grid "modalities=$M" --grid "model.fusion.hidden=$heads")
-t1=$(sweep theorem1 --config configs/theory/theorem1.yaml --grid "dataset.modalities.m1.noise_features=$noise")
-t2=$(sweep theorem2 --config configs/theory/theorem2.yaml --grid "dataset.modalities.m1.strength=$beta")
-f4=$(sweep fig4 --config configs/theory/fig4.yaml --grid "modalities=[m1,m2],[m1,m2,m3],[m1,m2,m3,m4]" --no-analyze)
+l1d=$(sweep_sized lemma1-dense --config configs/theory/lemma1-dense.yaml --grid "modalities=$M" --grid "model.fusion.hidden=$heads")
+l1s=$(sweep_sized lemma1-sparse --config configs/theory/lemma1-sparse.yaml --grid "modalities=$M" --grid "model.fusion.hidden=$heads")
+t1=$(sweep_sized theorem1 --config configs/theory/theorem1.yaml --grid "dataset.modalities.m1.noise_features=$noise")
+t2=$(sweep_sized theorem2 --config configs/theory/theorem2.yaml --grid "dataset.modalities.m1.strength=$beta")
+f4=$(sweep_sized fig4 --config configs/theory/fig4.yaml --grid "modalities=[m1,m2],[m1,m2,m3],[m1,m2,m3,m4]" --no-analyze)
 
 fig="$out/figures"
 mkdir -p "$fig"

@@ -1,11 +1,12 @@
 // Options shared by the verbs, and the RunContext they build.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../backend.js';
 import { loadConfigFile } from '../config/load.js';
 import { BACKENDS, type Config } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { RunContext } from '../run/context.js';
+import { openRunFolder, type RunFolder } from '../run/run-folder.js';
 import { createLogger } from '../run/logger.js';
 
 export interface CommonOpts {
@@ -79,4 +80,43 @@ export async function buildContext(config: Config, configPath: string | null, o:
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Options of the verbs that start or resume a run (train, distill, reallocate). */
+export interface RunOpts extends CommonOpts {
+  config?: string;
+  set: string[];
+  seed?: string;
+  name?: string;
+  resume?: string;
+  stopAfter?: string;
+}
+
+export function addRunOptions(cmd: Command, verb: string): Command {
+  cmd
+    .option('-c, --config <file>', 'experiment YAML')
+    .option('--set <key=value>', 'override a config key (repeatable), e.g. --set train.epochs=5', collect, [])
+    .option('--seed <n>', 'seed (overrides the config)')
+    .option('--name <name>', 'run name (overrides the config)')
+    .option('--resume <run>', `continue an interrupted ${verb} run from its last checkpoint`)
+    .addOption(new Option('--stop-after <epochs>', 'stop after N epochs of this session, as if interrupted (testing)').hideHelp());
+  return addCommonOptions(cmd);
+}
+
+/** The run's config: from --resume's saved config.yaml, or --config with overrides. */
+export function runConfig(o: RunOpts, verb: string, extraSets: string[] = [], resumeForbids: string[] = []): { config: Config; resume?: RunFolder; stopAfter?: number } {
+  let stopAfter: number | undefined;
+  if (o.stopAfter !== undefined) {
+    stopAfter = Number(o.stopAfter);
+    if (!Number.isInteger(stopAfter) || stopAfter < 1) throw new UsageError(`--stop-after ${o.stopAfter}: expected a positive integer`);
+  }
+  if (o.resume) {
+    if (o.config || o.set.length || o.seed !== undefined || o.name !== undefined || resumeForbids.length) {
+      throw new UsageError(`--resume takes the config saved in the run; drop --config, --set, --seed, --name${resumeForbids.length ? ', ' + resumeForbids.join(', ') : ''}`);
+    }
+    const resume = openRunFolder(o.resume, o.runsDir);
+    return { config: loadConfigFile(join(resume.dir, 'config.yaml'), { overrides: o.backend ? [`backend=${o.backend}`] : [] }), resume, stopAfter };
+  }
+  if (!o.config) throw new UsageError(`${verb} needs --config FILE (or --resume RUN)`);
+  return { config: loadWithOverrides(o.config, [...o.set, ...extraSets], { seed: o.seed, name: o.name, backend: o.backend }), stopAfter };
 }
