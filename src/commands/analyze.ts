@@ -12,7 +12,7 @@ import { classificationMetrics, type ClassMetrics } from '../core/metrics.js';
 import { FusionModel } from '../core/model.js';
 import { Rng } from '../core/rng.js';
 import { disposeSplit, toTensors } from '../core/tensors.js';
-import { generateSynthetic, projectLatents } from '../data/synthetic.js';
+import { projectLatents } from '../data/synthetic.js';
 import type { Dataset } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
@@ -124,14 +124,14 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
 
     // Synthetic data: remove each modality's predictive or noise component at the input.
     let collisions: Analysis['collisions'] = null;
-    if (synthetic && evalSplit.latents) {
-      const structure = generateSynthetic(synthetic).structure;
+    if (synthetic && evalSplit.latents && dataset.projections) {
+      const projections = dataset.projections; // the loaded dataset's own: no second generation
       const comp: Record<string, Float32Array> = {};
       for (const m of names) {
         const mc = synthetic.modalities.find((x) => x.name === m)!;
         const lat = evalSplit.latents[m];
         for (const part of ['predictive', 'noise'] as const) {
-          const x = projectLatents(mc, structure.projections[m], part === 'predictive' ? new Float32Array(lat.predictive.length) : lat.predictive, part === 'noise' ? new Float32Array(lat.noise.length) : lat.noise, n);
+          const x = projectLatents(mc, projections[m], part === 'predictive' ? new Float32Array(lat.predictive.length) : lat.predictive, part === 'noise' ? new Float32Array(lat.noise.length) : lat.noise, n);
           const replaced = tf.tensor2d(x, [n, mc.input_dim]);
           comp[`${m}:${part}`] = (await fusedAndProbs(model, { ...ev.x, [m]: replaced }, n)).fused;
           replaced.dispose();

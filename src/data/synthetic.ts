@@ -89,6 +89,7 @@ export function generateSynthetic(cfg: SyntheticDatasetConfig): Dataset & { stru
     modalities: cfg.modalities.map((m) => ({ name: m.name, dim: m.input_dim, shape: m.image_shape ?? [m.input_dim] })),
     splits,
     hash: hashSplits(splits),
+    projections: structure.projections,
     structure,
   };
 }

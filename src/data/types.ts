@@ -27,4 +27,6 @@ export interface Dataset {
   modalities: ModalityInfo[];
   splits: Record<SplitName, Split>;
   hash: string; // sha256 of the arrays, recorded in env.json
+  /** Synthetic data: each modality's (k+q) × d latent-to-input projection, to rebuild inputs from latents. */
+  projections?: Record<string, Float32Array>;
 }
