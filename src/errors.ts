@@ -12,3 +12,11 @@ export class ConfigError extends UsageError {
     this.name = 'ConfigError';
   }
 }
+
+/** A data file that cannot be read as-is; the message starts with the file's path. */
+export class DataError extends UsageError {
+  constructor(label: string, problem: string) {
+    super(`${label}: ${problem}`);
+    this.name = 'DataError';
+  }
+}
