@@ -12,6 +12,7 @@ import { plotCommand } from './plot.js';
 import { summarizeCommand } from './summarize.js';
 import { distillCommand } from './distill.js';
 import { reallocateCommand } from './reallocate.js';
+import { exportCommand } from './export.js';
 
 export function buildProgram(): Command {
   const program = new Command('mmc')
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   program.addCommand(plotCommand());
   program.addCommand(summarizeCommand());
   program.addCommand(benchCommand());
+  program.addCommand(exportCommand());
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -14,6 +14,7 @@ import { checkpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoint
 import type { RunContext } from '../run/context.js';
 import { captureEnv } from '../run/env.js';
 import { createProgress } from '../run/progress.js';
+import { writeMetricsCsv } from '../run/metrics-csv.js';
 import { createRunFolder, type RunFolder } from '../run/run-folder.js';
 import { UsageError } from '../errors.js';
 import { MMC_VERSION } from '../version.js';
@@ -63,6 +64,9 @@ export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<Trai
   const opt = new Adam(model.params, { beta1: config.train.optimizer.beta1, beta2: config.train.optimizer.beta2, eps: config.train.optimizer.eps, weightDecay: config.train.optimizer.weight_decay });
   let state: FitState = initialFitState(trainStream);
   const metricsPath = folder.path('metrics.jsonl');
+  // metrics.csv is rebuilt from metrics.jsonl (a few records) whenever the JSONL changes, so after a
+  // resume, which drops the records written after the checkpoint, the CSV drops them too.
+  const syncCsv = () => writeMetricsCsv(metricsPath, folder.path('metrics.csv'));
   let history: EpochRecord[] = [];
   if (o.resume) {
     const dir = checkpointDir(folder.path('checkpoints'), 'last');
@@ -74,9 +78,11 @@ export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<Trai
     }
     // Records after the checkpoint are redone; dropping them keeps the file free of duplicates.
     history = filterJsonl<EpochRecord>(metricsPath, (r) => r.epoch <= state.epoch);
+    syncCsv();
     log.info({ epoch: state.epoch, step: state.step }, `resuming ${folder.id} after epoch ${state.epoch}`);
   } else {
     writeFileSync(metricsPath, '');
+    syncCsv();
   }
 
   const names = model.modalityNames;
@@ -99,6 +105,7 @@ export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<Trai
         sessionEpochs++;
         progress.epochEnd(`loss ${rec.train_loss.toFixed(4)} val_loss ${rec.val_loss.toFixed(4)} val_acc ${rec.val_acc.toFixed(4)} ${Math.round(rec.samples_per_s)} samples/s`);
         appendJsonl(metricsPath, rec);
+        syncCsv();
         history.push(rec);
         if (improved) await save('best', s);
         await save('last', s);
