@@ -1,7 +1,8 @@
 // `npm start` / `mmc demo`: the collapse demonstration. Trains vanilla fusion and one unimodal
 // model per modality on the same data, then evaluates fusion with each modality missing.
 // Collapse shows as: fusion with modality A missing ≪ the model trained on the others alone.
-import type { Config } from '../config/schema.js';
+import { usedModalities, type Config } from '../config/schema.js';
+import { modalityNames } from './setup.js';
 import type { ClassMetrics } from '../core/metrics.js';
 import type { RunContext } from '../run/context.js';
 import { openRunFolder } from '../run/run-folder.js';
@@ -24,15 +25,24 @@ export interface DemoResult {
   rows: DemoRow[];
   collapse: { modality_missing: string; fusion_acc: number; unimodal_acc: number; gap: number }[];
   kd_collapse: { modality_missing: string; fusion_acc: number; unimodal_acc: number; gap: number }[] | null;
+  dropout_collapse: { modality_missing: string; fusion_acc: number; unimodal_acc: number; gap: number }[] | null;
   ebr_substitute: { modality_missing: string; substitute: string | null; accuracy: number } | null;
   samples_per_s: number;
+  seconds: number;
 }
 
-export async function demo(ctx: RunContext): Promise<DemoResult> {
+export interface DemoOptions {
+  dropout: number; // modality-dropout probability of the baseline row; 0 leaves the row out
+}
+
+export async function demo(ctx: RunContext, o: DemoOptions = { dropout: 0.3 }): Promise<DemoResult> {
+  const t0 = performance.now();
   const base = ctx.config;
-  const names = base.modalities ?? base.dataset.modalities.map((m) => m.name);
+  const names = usedModalities(base, modalityNames(base));
   const variants: { label: string; config: Config }[] = [{ label: 'fusion (vanilla)', config: { ...base, modalities: null, name: `${base.name}-fusion` } }];
   for (const n of names) variants.push({ label: `${n} only`, config: { ...base, modalities: [n], name: `${base.name}-${n}-only` } });
+  // The usual simple baseline against collapse: drop each modality with probability p in training.
+  if (o.dropout > 0 && names.length > 1) variants.push({ label: `fusion + dropout ${o.dropout}`, config: { ...base, modalities: null, name: `${base.name}-dropout`, train: { ...base.train, modality_dropout: o.dropout } } });
 
   const rows: DemoRow[] = [];
   const speeds: number[] = [];
@@ -57,6 +67,7 @@ export async function demo(ctx: RunContext): Promise<DemoResult> {
       return { modality_missing: m, fusion_acc: fusionAcc, unimodal_acc: uniAcc, gap: uniAcc - fusionAcc };
     });
   const collapse = collapseOf(rows[0]);
+  const dropoutRow = rows.find((r) => r.model.startsWith('fusion + dropout'));
 
   // Knowledge distillation (two modalities): the teacher is the dominant modality's unimodal run,
   // the student the encoder of the modality whose absence the fusion model survives.
@@ -96,7 +107,7 @@ export async function demo(ctx: RunContext): Promise<DemoResult> {
   }
 
   const kdRow = rows.find((r) => r.model.startsWith('fusion + KD'));
-  return { config: ctx.configPath, backend: ctx.backend.name, rows, collapse, kd_collapse: kdRow ? collapseOf(kdRow) : null, ebr_substitute: ebrSubstitute, samples_per_s: speeds.reduce((a, b) => a + b, 0) / speeds.length };
+  return { config: ctx.configPath, backend: ctx.backend.name, rows, collapse, kd_collapse: kdRow ? collapseOf(kdRow) : null, dropout_collapse: dropoutRow ? collapseOf(dropoutRow) : null, ebr_substitute: ebrSubstitute, samples_per_s: speeds.reduce((a, b) => a + b, 0) / speeds.length, seconds: (performance.now() - t0) / 1000 };
 }
 
 const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '    —' : (100 * v).toFixed(1).padStart(5));
@@ -116,11 +127,13 @@ export function formatDemo(r: DemoResult): string {
   }
   const worst = [...r.collapse].filter((c) => Number.isFinite(c.gap)).sort((a, b) => b.gap - a.gap)[0];
   const kd = r.kd_collapse?.find((c) => c.modality_missing === worst?.modality_missing);
+  const dr = r.dropout_collapse?.find((c) => c.modality_missing === worst?.modality_missing);
+  if (dr) lines.push(`with modality dropout, ${dr.modality_missing} missing: fusion reaches ${pct(dr.fusion_acc).trim()}% (gap ${(100 * dr.gap).toFixed(1)} points)`);
   if (kd) lines.push(`with KD, ${kd.modality_missing} missing: fusion reaches ${pct(kd.fusion_acc).trim()}% (gap ${(100 * kd.gap).toFixed(1)} points)`);
   if (r.ebr_substitute) {
     const e = r.ebr_substitute;
     lines.push(`with EBR, ${e.modality_missing} missing and substituted from ${e.substitute ?? 'nothing (zero protocol)'}: ${pct(e.accuracy).trim()}%`);
   }
-  lines.push(`mean training speed ${Math.round(r.samples_per_s)} samples/s`);
+  lines.push(`mean training speed ${Math.round(r.samples_per_s)} samples/s; ${Math.round(r.seconds)} s in all`);
   return lines.join('\n');
 }

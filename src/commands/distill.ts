@@ -16,7 +16,7 @@ import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
 import { openRunFolder, type RunFolder } from '../run/run-folder.js';
 import type { Analysis } from './analyze.js';
-import { configHash, dataFor, modelSpec } from './setup.js';
+import { configHash, dataFor, modalityNames, modelSpec } from './setup.js';
 import { train, type TrainResult } from './train.js';
 
 export interface Pair {
@@ -43,12 +43,12 @@ export function checkTeacher(ref: string, runsDir: string, student: Config): Tea
   }
   const analysisFile = run.path('eval', 'analysis.json');
   const analysis = existsSync(analysisFile) ? (JSON.parse(readFileSync(analysisFile, 'utf8')) as Analysis) : null;
-  return { run, config, analysis, modalities: usedModalities(config) };
+  return { run, config, analysis, modalities: usedModalities(config, modalityNames(config)) };
 }
 
 /** Teacher→student pairs from the config, the --student flag, or the teacher's analysis. */
 export function resolvePairs(c: Config, t: Teacher): Pair[] {
-  const studentMods = usedModalities(c);
+  const studentMods = usedModalities(c, modalityNames(c));
   const d = c.distill;
   let pairs: Pair[];
   if (d.pairs.length) pairs = d.pairs;

@@ -1,6 +1,6 @@
 // Shared by train and eval: config → dataset → model spec, and a model restored from a run.
 import { createHash } from 'node:crypto';
-import { encoderFor, usedModalities, type Config } from '../config/schema.js';
+import { checkModalityNames, datasetModalityNames, encoderFor, usedModalities, type Config } from '../config/schema.js';
 import type { EncoderSpec, ModelSpec } from '../core/model.js';
 import { UsageError } from '../errors.js';
 import { loadDataset } from '../data/registry.js';
@@ -11,7 +11,7 @@ export function configHash(c: Config): string {
 }
 
 export function modelSpec(c: Config, d: Dataset): ModelSpec {
-  const names = usedModalities(c);
+  const names = usedModalities(c, d.modalities.map((m) => m.name));
   if (c.model.fusion.type === 'sum') {
     const widths = names.map((n) => encoderFor(c, n).out_dim);
     if (new Set(widths).size > 1) throw new UsageError(`model.fusion.type: sum needs equal encoder out_dim for all modalities, got ${widths.join(', ')}`);
@@ -40,6 +40,28 @@ function encoderSpec(c: Config, modality: string, shape: number[]): EncoderSpec 
   return { type: 'conv', inputShape: shape as [number, number, number], channels: e.channels, kernelSize: e.kernel_size, pool: e.pool, hidden: e.hidden, outDim: e.out_dim };
 }
 
+// Loaded datasets are kept for the process (the demo and analysis load one dataset many times);
+// they are read-only from here on.
+const cache = new Map<string, Dataset>();
+
+/** The config's dataset, checked against the config's modality names (folder datasets know them only now). */
 export function dataFor(c: Config): Dataset {
-  return loadDataset(c.dataset);
+  const key = JSON.stringify(c.dataset);
+  let d = cache.get(key);
+  if (!d) {
+    d = loadDataset(c.dataset);
+    if (cache.size >= 4) cache.delete(cache.keys().next().value!);
+    cache.set(key, d);
+  }
+  if (!datasetModalityNames(c.dataset)) {
+    checkModalityNames(c, d.modalities.map((m) => m.name), (path, message) => {
+      throw new UsageError(`${path.join('.')}: ${message}`);
+    });
+  }
+  return d;
+}
+
+/** All modality names of the config's dataset (loads a folder dataset's manifest if need be). */
+export function modalityNames(c: Config): string[] {
+  return datasetModalityNames(c.dataset) ?? dataFor(c).modalities.map((m) => m.name);
 }

@@ -152,9 +152,9 @@ function teacherFor(dir: string, spec: SweepSpec, seed: number, dataSeed: number
   return teacherRuns.get(key)!;
 }
 
-async function runJob(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][number], baseDataSeed: number, backend: string | undefined): Promise<SweepRow> {
+async function runJob(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][number], baseDataSeed: number | null, backend: string | undefined): Promise<SweepRow> {
   const sets = [...spec.sets, ...Object.entries(job.values).map(([k, v]) => `${k}=${v}`)];
-  const dataSeed = spec.vary_data_seed ? baseDataSeed + job.seed : null;
+  const dataSeed = spec.vary_data_seed && baseDataSeed !== null ? baseDataSeed + job.seed : null; // datasets without a seed stay fixed
   if (dataSeed !== null) sets.push(`dataset.seed=${dataSeed}`);
   const row: SweepRow = { job: job.id, status: 'failed', seed: job.seed, values: job.values, run: null, metrics: {} };
   const extra: string[] = [];
@@ -200,7 +200,8 @@ export async function runSweep(dir: string, spec: SweepSpec, o: { workers: numbe
   const resultsPath = join(dir, 'results.jsonl');
   const done = new Set(readJsonl<SweepRow>(resultsPath).filter((r) => r.status === 'finished').map((r) => r.job));
   const todo = spec.jobs.filter((j) => !done.has(j.id));
-  const baseDataSeed = loadConfigFile(join(dir, spec.config), { overrides: spec.sets }).dataset.seed;
+  const baseDataset = loadConfigFile(join(dir, spec.config), { overrides: spec.sets }).dataset;
+  const baseDataSeed = 'seed' in baseDataset ? baseDataset.seed : null;
   o.log.info({ sweep: spec.id, jobs: spec.jobs.length, done: done.size, todo: todo.length, workers: o.workers }, `sweep ${spec.id}: ${todo.length} of ${spec.jobs.length} jobs to run`);
   let next = 0;
   let finished = 0;

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { QUICK_CONFIG } from '../test-support.js';
 import { ConfigError } from '../errors.js';
 import { configToYaml, parseConfigText } from './load.js';
+import type { SyntheticDatasetConfig } from './schema.js';
 
 const base = readFileSync(QUICK_CONFIG, 'utf8');
 const F = 'exp.yaml';
@@ -54,11 +55,11 @@ test('--set is typed by the schema', () => {
   assert.equal(c.train.epochs, 5);
   assert.equal(c.name, '123'); // a string key keeps digits as text
   assert.deepEqual(c.model.encoder.hidden, [8, 4]);
-  assert.equal(c.dataset.modalities[1].strength, 0.2); // list item chosen by its name
+  assert.equal((c.dataset as SyntheticDatasetConfig).modalities[1].strength, 0.2); // list item chosen by its name
   assert.equal(c.train.optimizer.lr, 0.001);
   assert.deepEqual(c.modalities, ['audio']);
   assert.equal(c.model.fusion.type, 'late');
-  assert.equal(parseConfigText(base, F, { overrides: ['dataset.modalities.0.input_dim=12'] }).dataset.modalities[0].input_dim, 12);
+  assert.equal((parseConfigText(base, F, { overrides: ['dataset.modalities.0.input_dim=12'] }).dataset as SyntheticDatasetConfig).modalities[0].input_dim, 12);
 });
 
 test('a bad --set names the override, not a line of the file', () => {

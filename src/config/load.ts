@@ -27,6 +27,14 @@ export function loadConfigFile(file: string, opts: LoadOptions = {}): Config {
 }
 
 export function parseConfigText(text: string, file: string, opts: LoadOptions = {}): Config {
+  return parseYamlWith(configSchema, text, file, { ...opts, what: 'config', emptyHint: 'it needs at least a dataset section' });
+}
+
+/**
+ * YAML text → a value of any strict zod schema, with errors naming file:line:col and the key
+ * (configs, dataset manifests). `root` is the schema the "did you mean" suggestions walk.
+ */
+export function parseYamlWith<T>(schema: z.ZodType<T>, text: string, file: string, opts: LoadOptions & { what: string; emptyHint?: string }): T {
   if (text.includes('\u0000')) throw new ConfigError(`${file}: not a YAML text file (it contains NUL bytes)`);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
@@ -36,19 +44,19 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
     throw new ConfigError(`${file}:${line}:${col}: invalid YAML: ${e.message.split('\n')[0]}`);
   }
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
-    throw new ConfigError(`${file}: the config is empty; it needs at least a dataset section`);
+    throw new ConfigError(`${file}: the ${opts.what} is empty${opts.emptyHint ? `; ${opts.emptyHint}` : ''}`);
   }
-  if (!isMap(doc.contents)) throw new ConfigError(`${file}:1:1: the config must be a mapping of keys to values`);
+  if (!isMap(doc.contents)) throw new ConfigError(`${file}:1:1: the ${opts.what} must be a mapping of keys to values`);
 
   const overrides: Override[] = (opts.overrides ?? []).map(parseOverride);
   for (const o of overrides) applyOverride(doc, o);
 
-  const result = configSchema.safeParse(doc.toJS());
-  if (!result.success) throw new ConfigError(describeIssue(result.error.issues[0], doc, lc, file, overrides));
+  const result = schema.safeParse(doc.toJS());
+  if (!result.success) throw new ConfigError(describeIssue(result.error.issues[0], doc, lc, file, overrides, schema));
   return result.data;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, file: string, overrides: Override[]): string {
+function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, file: string, overrides: Override[], root: z.ZodType): string {
   const path = issue.path as Path;
   let keyPath = path.join('.');
   let message = issue.message;
@@ -64,7 +72,7 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, 
       if (pair && isScalar(pair.key)) where = pair.key as Node;
     }
     keyNode = true;
-    const known = knownKeysAt(path);
+    const known = knownKeysAt(path, root);
     const near = known ? closest(key, known) : null;
     message = `unknown key${near ? ` (did you mean "${near}"?)` : ''}`;
   } else if (issue.code === 'invalid_type') {

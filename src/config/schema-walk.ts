@@ -8,31 +8,37 @@ export function unwrap(s: AnySchema): AnySchema {
   while (s && s.def && ['default', 'prefault', 'optional', 'nullable', 'pipe'].includes(s.def.type)) {
     s = s.def.type === 'pipe' ? s.def.in : s.def.innerType;
   }
-  if (s?.def?.type === 'union') return unwrap(s.def.options[0]); // discriminated unions: first option's shape
   return s;
 }
 
+/** A discriminated union's options, unwrapped (datasets); [s] for anything else. */
+function options(s: AnySchema): AnySchema[] {
+  return s?.def?.type === 'union' ? s.def.options.map(unwrap) : [s];
+}
+
 /** The schema at a key path, or null when the path leaves the schema. */
-export function schemaAt(path: (string | number)[]): AnySchema | null {
-  let s: AnySchema = configSchema;
+export function schemaAt(path: (string | number)[], root: AnySchema = configSchema): AnySchema | null {
+  let s: AnySchema = root;
   for (const part of path) {
-    s = unwrap(s);
-    if (s?.def?.type === 'object') s = s.def.shape[String(part)];
-    else if (s?.def?.type === 'array') s = s.def.element;
+    // In a union (the dataset kinds), the first option that has the key.
+    const o = options(unwrap(s)).find((x) => (x?.def?.type === 'object' && x.def.shape[String(part)]) || x?.def?.type === 'array');
+    if (o?.def?.type === 'object') s = o.def.shape[String(part)];
+    else if (o?.def?.type === 'array') s = o.def.element;
     else return null;
     if (!s) return null;
   }
   return unwrap(s);
 }
 
-export function knownKeysAt(path: (string | number)[]): string[] | null {
-  const s = schemaAt(path);
-  return s?.def?.type === 'object' ? Object.keys(s.def.shape) : null;
+export function knownKeysAt(path: (string | number)[], root: AnySchema = configSchema): string[] | null {
+  const objs = options(schemaAt(path, root)).filter((x) => x?.def?.type === 'object');
+  return objs.length ? [...new Set(objs.flatMap((x) => Object.keys(x.def.shape)))] : null;
 }
 
 /** 'string' for strings and string enums/literals, 'number', or 'other'. */
 export function leafKind(path: (string | number)[]): 'string' | 'number' | 'other' {
-  const s = schemaAt(path);
+  let s = schemaAt(path);
+  if (s?.def?.type === 'union') s = options(s).find((x) => ['string', 'number'].includes(x?.def?.type)) ?? s;
   const t = s?.def?.type;
   if (t === 'string') return 'string';
   if (t === 'enum') return Object.values(s.def.entries).every((v) => typeof v === 'string') ? 'string' : 'other';

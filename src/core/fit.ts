@@ -9,7 +9,7 @@ import { evaluateSplit } from './predict.js';
 import { presenceMasks } from './absence.js';
 import { Rng, type RngState } from './rng.js';
 import { learningRate } from './schedule.js';
-import type { TensorSplit } from './tensors.js';
+import { combinePresence, type TensorSplit } from './tensors.js';
 
 export interface FitState {
   epoch: number; // epochs completed
@@ -102,9 +102,12 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
   // Training-time missingness: a fixed subset of samples lacks each listed modality (seeded by the
   // modality's position, so it is the same on resume); absent means zero at the encoder output.
   const fixedMissing = Object.entries(cfg.missing_rate).filter(([m, r]) => r > 0 && names.includes(m));
-  const missingMasks = fixedMissing.length
-    ? Object.fromEntries(names.map((m) => [m, tf.tensor2d(presenceMasks(train.n, names, { modalities: fixedMissing.some(([x]) => x === m) ? [m] : [], rate: cfg.missing_rate[m] ?? 0, seed: 7919 + names.indexOf(m) })[m], [train.n, 1])]))
+  const synthetic = fixedMissing.length
+    ? Object.fromEntries(names.map((m) => [m, presenceMasks(train.n, names, { modalities: fixedMissing.some(([x]) => x === m) ? [m] : [], rate: cfg.missing_rate[m] ?? 0, seed: 7919 + names.indexOf(m) })[m]]))
     : null;
+  // Natural missingness (dataset presence arrays) is absent in training too, never read as data.
+  const combined = combinePresence(train, synthetic);
+  const missingMasks = combined ? Object.fromEntries(names.map((m) => [m, tf.tensor2d(combined[m] ?? new Float32Array(train.n).fill(1), [train.n, 1])])) : null;
 
   while (!s.done && s.epoch < cfg.epochs) {
     if (hooks.shouldStop?.()) break;

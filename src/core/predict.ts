@@ -1,7 +1,7 @@
 // Batched inference: class probabilities for a whole split, optionally with modalities absent.
 import * as tf from '@tensorflow/tfjs';
 import type { FusionModel } from './model.js';
-import type { TensorSplit } from './tensors.js';
+import { combinePresence, type TensorSplit } from './tensors.js';
 import { absenceFor } from './absence.js';
 import { classificationMetrics, type ClassMetrics } from './metrics.js';
 
@@ -16,11 +16,12 @@ export async function predictProbs(model: FusionModel, split: TensorSplit, o: Pr
   const c = model.spec.numClasses;
   const out = new Float32Array(split.n * c);
   const batch = o.batch ?? 2048;
+  const masks = combinePresence(split, o.masks); // naturally absent samples stay absent under every protocol
   for (let s = 0; s < split.n; s += batch) {
     const size = Math.min(batch, split.n - s);
     const probs = tf.tidy(() => {
       const xs = Object.fromEntries(model.modalityNames.map((n) => [n, split.x[n].slice([s, 0], [size, -1])])) as Record<string, tf.Tensor2D>;
-      return tf.softmax(model.forward(xs, absenceFor(o.masks ?? null, o.fill ?? null, s, size, o.substitute)).logits);
+      return tf.softmax(model.forward(xs, absenceFor(masks, o.fill ?? null, s, size, o.substitute)).logits);
     });
     out.set((await probs.data()) as Float32Array, s * c);
     probs.dispose();

@@ -18,6 +18,8 @@ export interface Split {
   x: Record<string, Float32Array>; // n × dim, row-major
   y: Int32Array;
   latents?: Record<string, Latents>;
+  /** Natural missingness (folder datasets): 1 = the modality was observed for that sample, 0 = absent. */
+  present?: Record<string, Uint8Array>;
 }
 
 export interface Dataset {
@@ -29,4 +31,6 @@ export interface Dataset {
   hash: string; // sha256 of the arrays, recorded in env.json
   /** Synthetic data: each modality's (k+q) × d latent-to-input projection, to rebuild inputs from latents. */
   projections?: Record<string, Float32Array>;
+  /** What the loader did that a user may want to see (mmc data info, env.json): degradations, voices, … */
+  info?: Record<string, unknown>;
 }
