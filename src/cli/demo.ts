@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { demo, formatDemo } from '../commands/demo.js';
 import { addCommonOptions, buildContext, collect, loadWithOverrides, printJson, type CommonOpts } from './common.js';
 
-const DEFAULT_CONFIG = fileURLToPath(new URL('../../../configs/synthetic/collapse.yaml', import.meta.url));
+const DEFAULT_CONFIG = fileURLToPath(new URL('../../../configs/avmnist-mini/vanilla.yaml', import.meta.url));
 
 interface DemoOpts extends CommonOpts {
   config: string;
