@@ -13,6 +13,7 @@ import { summarizeCommand } from './summarize.js';
 import { distillCommand } from './distill.js';
 import { reallocateCommand } from './reallocate.js';
 import { exportCommand } from './export.js';
+import { reportCommand } from './report.js';
 
 export function buildProgram(): Command {
   const program = new Command('mmc')
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   program.addCommand(summarizeCommand());
   program.addCommand(benchCommand());
   program.addCommand(exportCommand());
+  program.addCommand(reportCommand());
   for (const c of program.commands) c.exitOverride();
   return program;
 }
