@@ -14,6 +14,7 @@ import { distillCommand } from './distill.js';
 import { reallocateCommand } from './reallocate.js';
 import { exportCommand } from './export.js';
 import { dataCommand } from './data.js';
+import { reportCommand } from './report.js';
 
 export function buildProgram(): Command {
   const program = new Command('mmc')
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   program.addCommand(benchCommand());
   program.addCommand(exportCommand());
   program.addCommand(dataCommand());
+  program.addCommand(reportCommand());
   for (const c of program.commands) c.exitOverride();
   return program;
 }

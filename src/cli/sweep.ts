@@ -67,7 +67,7 @@ export function sweepCommand(): Command {
         sweep = openSweep(o.resume, o.runsDir);
       } else {
         if (!o.config) throw new UsageError('sweep needs --config FILE (or --resume SWEEP)');
-        sweep = createSweep({ configPath: o.config, sets: o.set, grid: o.grid.map(parseGrid), seeds: int('--seeds', o.seeds, 1), varyDataSeed: o.varyData, analyze: o.analyze, name: o.name, runsDir: o.runsDir, command: o.command as 'train' | 'distill' | 'reallocate', teacherConfig: o.teacherConfig, teacherSets: o.teacherSet });
+        sweep = createSweep({ configPath: o.config, sets: o.set, grid: o.grid.map(parseGrid), seeds: int('--seeds', o.seeds, 1), varyDataSeed: o.varyData, analyze: o.analyze, name: o.name, runsDir: o.runsDir, command: o.command as 'train' | 'distill' | 'reallocate', teacherConfig: o.teacherConfig, teacherSets: o.teacherSet, argv: process.argv.slice(2) });
       }
       const rows = await runSweep(sweep.dir, sweep.spec, { workers, backend: o.backend, log });
       if (o.json) printJson({ sweep: sweep.dir, rows });

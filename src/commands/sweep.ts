@@ -30,6 +30,7 @@ export interface SweepSpec {
   analyze: boolean;
   jobs: { id: string; values: Record<string, string>; seed: number }[];
   created: string;
+  argv?: string[]; // the mmc command line that created the sweep (absent in sweeps made before mmc report)
 }
 
 export interface SweepRow {
@@ -42,7 +43,7 @@ export interface SweepRow {
   metrics: Record<string, number | null>;
 }
 
-export function createSweep(o: { configPath: string; sets: string[]; grid: GridAxis[]; seeds: number; varyDataSeed: boolean; analyze: boolean; name?: string; runsDir: string; command?: 'train' | 'distill' | 'reallocate'; teacherConfig?: string; teacherSets?: string[] }): { dir: string; spec: SweepSpec } {
+export function createSweep(o: { configPath: string; sets: string[]; grid: GridAxis[]; seeds: number; varyDataSeed: boolean; analyze: boolean; name?: string; runsDir: string; command?: 'train' | 'distill' | 'reallocate'; teacherConfig?: string; teacherSets?: string[]; argv?: string[] }): { dir: string; spec: SweepSpec } {
   if (o.command === 'distill' && !o.teacherConfig) throw new UsageError('--command distill needs --teacher-config FILE (the teacher trained for each seed)');
   if (o.teacherConfig) loadConfigFile(o.teacherConfig, { overrides: o.teacherSets ?? [] });
   // Validate the base config and every grid value up front: a typo should fail now, not in job 17.
@@ -67,7 +68,7 @@ export function createSweep(o: { configPath: string; sets: string[]; grid: GridA
   mkdirSync(join(dir, 'runs'));
   copyFileSync(o.configPath, join(dir, 'base-config.yaml'));
   if (o.teacherConfig) copyFileSync(o.teacherConfig, join(dir, 'teacher-config.yaml'));
-  const spec: SweepSpec = { id: dir.split('/').at(-1)!, name, command: o.command ?? 'train', config: 'base-config.yaml', ...(o.teacherConfig ? { teacher_config: 'teacher-config.yaml', teacher_sets: o.teacherSets ?? [] } : {}), sets: o.sets, grid: o.grid, seeds: o.seeds, vary_data_seed: o.varyDataSeed, analyze: o.analyze, jobs, created: new Date().toISOString() };
+  const spec: SweepSpec = { id: dir.split('/').at(-1)!, name, command: o.command ?? 'train', config: 'base-config.yaml', ...(o.teacherConfig ? { teacher_config: 'teacher-config.yaml', teacher_sets: o.teacherSets ?? [] } : {}), sets: o.sets, grid: o.grid, seeds: o.seeds, vary_data_seed: o.varyDataSeed, analyze: o.analyze, jobs, created: new Date().toISOString(), ...(o.argv ? { argv: o.argv } : {}) };
   writeJsonAtomic(join(dir, 'sweep.json'), spec);
   return { dir, spec };
 }
