@@ -55,7 +55,7 @@ export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<Trai
   }
   const log = ctx.makeLogger(folder.path('log.jsonl'));
   log.info({ backend: ctx.backend.name, package: ctx.backend.package, tfjs: ctx.backend.versions['tfjs-core'], skipped: ctx.backend.tried.map((t) => t.package) }, `backend ${ctx.backend.name}`);
-  writeJsonAtomic(folder.path('env.json'), captureEnv(ctx.backend, config.seed, dataset.hash, MMC_VERSION));
+  writeJsonAtomic(folder.path('env.json'), { ...captureEnv(ctx.backend, config.seed, dataset.hash, MMC_VERSION), ...(dataset.info ? { dataset_info: dataset.info } : {}) });
 
   const rng = new Rng(config.seed);
   const model = new FusionModel(spec, rng.fork()); // weights from their own stream…
