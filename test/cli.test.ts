@@ -135,8 +135,11 @@ test('demo trains fusion and one unimodal model per modality and prints the comp
   const d = JSON.parse(r.stdout);
   assert.deepEqual(d.rows.slice(0, 3).map((x: { model: string }) => x.model), ['fusion (vanilla)', 'image only', 'audio only']);
   // KD row: the modality the fusion model underuses most is distilled from the other one's unimodal run.
-  assert.equal(d.rows[3].model, 'fusion + KD (feature)');
-  assert.equal(d.rows[4].model, 'fusion + EBR');
+  assert.equal(d.rows[3].model, 'fusion + dropout 0.3');
+  assert.equal(d.rows[4].model, 'fusion + KD (feature)');
+  assert.equal(d.rows[5].model, 'fusion + EBR');
+  assert.equal(d.dropout_collapse.length, 2);
+  assert.ok(d.seconds > 0);
   assert.ok(d.ebr_substitute.accuracy >= 0 && d.ebr_substitute.substitute !== undefined);
   assert.equal(d.kd_collapse.length, 2);
   assert.equal(d.collapse.length, 2);
@@ -149,6 +152,7 @@ test('demo trains fusion and one unimodal model per modality and prints the comp
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /fusion \(vanilla\)/);
   assert.match(table.stdout, /with image missing, fusion reaches/);
+  assert.match(table.stdout, /with modality dropout, \w+ missing: fusion reaches/);
   assert.match(table.stdout, /with KD, \w+ missing: fusion reaches/);
   assert.match(table.stdout, /with EBR, \w+ missing and substituted from \w+/);
 });

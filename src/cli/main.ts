@@ -14,6 +14,7 @@ import { distillCommand } from './distill.js';
 import { reallocateCommand } from './reallocate.js';
 import { exportCommand } from './export.js';
 import { dataCommand } from './data.js';
+import { reproduceCommand } from './reproduce.js';
 import { reportCommand } from './report.js';
 
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   program.addCommand(benchCommand());
   program.addCommand(exportCommand());
   program.addCommand(dataCommand());
+  program.addCommand(reproduceCommand());
   program.addCommand(reportCommand());
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -1,0 +1,46 @@
+import { Command, Option } from 'commander';
+import { reproduce } from '../commands/reproduce.js';
+import { EXPERIMENTS } from '../reproduce/experiments.js';
+import { UsageError } from '../errors.js';
+import { createLogger } from '../run/logger.js';
+import { printJson } from './common.js';
+
+interface ReproduceOpts {
+  quick?: boolean;
+  full?: boolean;
+  out?: string;
+  workers: string;
+  only?: string;
+  backend?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function reproduceCommand(): Command {
+  return new Command('reproduce')
+    .description("run the paper's experiments that mmc covers (theory, KD, EBR, missing rates, substitution, polysemanticity, fusion operators) on synthetic data and avmnist-mini, then write the report")
+    .option('--quick', 'smaller data, epochs and grids, 3 seeds: under 15 minutes on 2 cores (the default)')
+    .option('--full', "docs/results.md's settings, 5 seeds: about 2.5 hours on 2 cores with --workers 2")
+    .option('--out <dir>', 'output folder (default runs/reproduce-quick or runs/reproduce-full); rerunning resumes it')
+    .option('--workers <n>', 'jobs run at once (one process each)', '2')
+    .option('--only <ids>', `comma-separated experiment ids (${EXPERIMENTS.map((e) => e.id).join(', ')})`)
+    .addOption(new Option('--backend <name>', 'tfjs backend for every job').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
+    .option('--json', 'print the result as JSON')
+    .option('-q, --quiet', 'only warnings and errors on stderr')
+    .action(async (o: ReproduceOpts) => {
+      if (o.quick && o.full) throw new UsageError('--quick and --full exclude each other');
+      const mode = o.full ? 'full' : 'quick';
+      const workers = Number(o.workers);
+      if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers ${o.workers}: expected an integer ≥ 1`);
+      const only = o.only?.split(',').map((s) => s.trim()).filter(Boolean);
+      for (const id of only ?? []) if (!EXPERIMENTS.some((e) => e.id === id)) throw new UsageError(`--only ${id}: no such experiment (${EXPERIMENTS.map((e) => e.id).join(', ')})`);
+      const log = createLogger({ level: o.quiet ? 'warn' : 'info' });
+      const r = await reproduce({ mode, out: o.out ?? `runs/reproduce-${mode}`, workers, backend: o.backend, only, log });
+      if (o.json) printJson(r);
+      else {
+        process.stdout.write(r.headline + '\n');
+        process.stdout.write(`\nreport: ${r.report.html}\n        ${r.report.markdown}\n${r.failed_jobs} failed jobs; ${Math.round(r.seconds)} s now, ${Math.round(r.sweep_seconds)} s in all sweeps\n`);
+      }
+      if (r.failed_jobs > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,143 @@
+// `mmc reproduce [--quick|--full]`: every experiment of src/reproduce/experiments.ts as a sweep
+// into OUT/, then the headline tables (methods over paired seeds, with bootstrap CIs and Wilcoxon
+// tests against vanilla) and `mmc report` over all sweeps. Rerunning with the same OUT resumes:
+// finished sweeps are kept, unfinished ones continue with their missing jobs.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseGrid } from '../config/grid.js';
+import { experimentsFor, HEADLINES, type Experiment, type Mode } from '../reproduce/experiments.js';
+import type { Logger } from '../run/logger.js';
+import { readJsonl, writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
+import { bootstrapCI, describe, pairedTests } from '../stats/index.js';
+import { writeReport } from './report.js';
+import { createSweep, openSweep, runSweep, type SweepRow } from './sweep.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface ReproduceOptions {
+  mode: Mode;
+  out: string;
+  workers: number;
+  backend?: string;
+  only?: string[]; // experiment ids
+  log: Logger;
+}
+
+interface Progress {
+  mode: Mode;
+  sweeps: Record<string, string>; // experiment id → sweep folder
+  seconds: Record<string, number>;
+}
+
+export interface ReproduceResult {
+  out: string;
+  mode: Mode;
+  seconds: number; // this invocation
+  sweep_seconds: number; // all sweeps, across resumed invocations
+  sweeps: Record<string, string>;
+  failed_jobs: number;
+  headline: string; // Markdown
+  report: { html: string; markdown: string };
+}
+
+function sweepArgs(e: Experiment, mode: Mode) {
+  const sets = [...(e.sets?.both ?? []), ...(e.sets?.[mode] ?? [])];
+  const grid = Object.entries(e.grid).map(([k, v]) => parseGrid(`${k}=${v[mode]}`));
+  return { sets, grid };
+}
+
+export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
+  const t0 = performance.now();
+  const out = resolve(o.out);
+  mkdirSync(out, { recursive: true });
+  const progressFile = join(out, 'reproduce.json');
+  const progress: Progress = existsSync(progressFile) ? (JSON.parse(readFileSync(progressFile, 'utf8')) as Progress) : { mode: o.mode, sweeps: {}, seconds: {} };
+  if (progress.mode !== o.mode) throw new Error(`${out} holds a --${progress.mode} reproduction; use another --out for --${o.mode}`);
+  const list = experimentsFor(o.mode).filter((e) => !o.only || o.only.includes(e.id));
+  let failed = 0;
+  for (const [i, e] of list.entries()) {
+    const t = performance.now();
+    let dir = progress.sweeps[e.id];
+    let spec;
+    if (dir && existsSync(join(dir, 'sweep.json'))) ({ dir, spec } = openSweep(dir, out));
+    else {
+      const { sets, grid } = sweepArgs(e, o.mode);
+      ({ dir, spec } = createSweep({
+        configPath: join(REPO, e.config),
+        sets,
+        grid,
+        seeds: e.seeds[o.mode],
+        varyDataSeed: true,
+        analyze: e.analyze,
+        name: e.id,
+        runsDir: out,
+        command: e.command,
+        ...(e.teacher ? { teacherConfig: join(REPO, e.teacher.config), teacherSets: e.teacher.sets } : {}),
+        argv: ['reproduce', `--${o.mode}`, '--only', e.id],
+      }));
+      progress.sweeps[e.id] = dir;
+      writeJsonAtomic(progressFile, progress);
+    }
+    o.log.info(`reproduce [${i + 1}/${list.length}] ${e.id}: ${spec.jobs.length} jobs — ${e.claim}`);
+    const rows = await runSweep(dir, spec, { workers: o.workers, backend: o.backend, log: o.log });
+    failed += rows.filter((r) => r.status === 'failed').length;
+    progress.seconds[e.id] = (progress.seconds[e.id] ?? 0) + (performance.now() - t) / 1000;
+    writeJsonAtomic(progressFile, progress);
+  }
+  const headline = headlineMarkdown(progress, o.mode);
+  writeFileAtomic(join(out, 'headline.md'), headline);
+  const sweeps = list.map((e) => progress.sweeps[e.id]).filter(Boolean);
+  const report = await writeReport({ refs: sweeps, out: join(out, 'report'), title: `mmc reproduce --${o.mode}`, runsDir: out });
+  const seconds = (performance.now() - t0) / 1000;
+  writeJsonAtomic(join(out, 'summary.json'), { mode: o.mode, seconds, machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version }, sweeps: progress.sweeps, sweep_seconds: progress.seconds, failed_jobs: failed });
+  return { out, mode: o.mode, seconds, sweep_seconds: Object.values(progress.seconds).reduce((a, b) => a + b, 0), sweeps: progress.sweeps, failed_jobs: failed, headline, report: { html: report.html, markdown: report.markdown } };
+}
+
+const pct = (v: number) => (100 * v).toFixed(1);
+
+/** Methods × metrics over paired seeds: mean ± std [95% CI], and the Wilcoxon p against vanilla. */
+export function headlineMarkdown(progress: Progress, mode: Mode): string {
+  const lines = [`# mmc reproduce --${mode}: headline comparisons`, '', 'Test accuracy (%), mean ± sample std over seeds, [95% percentile-bootstrap CI of the mean]; p: two-sided Wilcoxon signed-rank test against vanilla over paired seeds (exact; not adjusted for multiple comparisons; with n seeds the smallest possible p is 2/2ⁿ).', ''];
+  const experiments = experimentsFor(mode);
+  for (const h of HEADLINES) {
+    const rows: Record<string, unknown>[] = [];
+    for (const id of h.experiments) {
+      const dir = progress.sweeps[id];
+      const e = experiments.find((x) => x.id === id);
+      if (!dir || !e?.method || !existsSync(join(dir, 'results.jsonl'))) continue;
+      for (const r of readJsonl<SweepRow>(join(dir, 'results.jsonl'))) {
+        if (r.status !== 'finished') continue;
+        rows.push({ method: e.method(r.values), seed: r.seed, ...r.metrics });
+      }
+    }
+    if (!rows.length) continue;
+    const metrics: [string, string][] = [
+      ['test_acc', 'all present'],
+      [`alone_acc.${h.weak}`, `${h.strong} missing`],
+      [`alone_acc.${h.strong}`, `${h.weak} missing`],
+      [`auc_missing.${h.strong}`, `AUC, ${h.strong} missing rate 0→1`],
+      ['poly_fraction', 'polysemantic fraction'],
+    ];
+    lines.push(`## ${h.title}`, '', `| method | ${metrics.map(([, l]) => l).join(' | ')} |`, `|---|${metrics.map(() => '---').join('|')}|`);
+    const methods = [...new Set(rows.map((r) => r.method as string))];
+    const hasBaseline = (m: string) => rows.some((r) => r.method === 'vanilla' && typeof r[m] === 'number');
+    const tests = Object.fromEntries(metrics.map(([m]) => [m, hasBaseline(m) ? pairedTests(rows.filter((r) => typeof r[m] === 'number'), { pairBy: 'seed', compare: 'method', metric: m, baseline: 'vanilla' }) : []]));
+    for (const method of methods) {
+      const cells = metrics.map(([m]) => {
+        const xs = rows.filter((r) => r.method === method && typeof r[m] === 'number' && Number.isFinite(r[m])).map((r) => r[m] as number);
+        if (!xs.length) return '—';
+        const d = describe(xs);
+        const ci = bootstrapCI(xs, { seed: 0 });
+        const scale = m.startsWith('poly') || m.startsWith('auc') ? (v: number) => v.toFixed(3) : pct;
+        const t = tests[m].find((x) => x.a === method && x.b === 'vanilla');
+        return `${scale(d.mean)} ± ${scale(d.std)} [${scale(ci.lo)}, ${scale(ci.hi)}]${t ? ` p=${t.p.toPrecision(2)}` : ''}`;
+      });
+      const n = rows.filter((r) => r.method === method).length;
+      lines.push(`| ${method} (n=${n}) | ${cells.join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,192 @@
+// The experiment list of `mmc reproduce`: the paper's §3 experiments that mmc covers (docs/paper
+// restated in ../shared/docs/paper.md), each a sweep over seeds. `quick` shrinks data, epochs and
+// grids so the whole list runs in under 15 minutes on 2 cores; `full` is the setting of docs/results.md.
+export type Mode = 'quick' | 'full';
+
+export interface Experiment {
+  id: string;
+  claim: string; // what the paper says this experiment should show
+  command: 'train' | 'distill' | 'reallocate';
+  config: string; // relative to the repository root
+  grid: Record<string, { quick: string; full: string }>; // key → comma-separated values (mmc sweep --grid)
+  sets?: { quick?: string[]; full?: string[]; both?: string[] };
+  seeds: { quick: number; full: number };
+  analyze: boolean;
+  teacher?: { config: string; sets: string[] };
+  only?: Mode; // run in this mode only
+  method?: (values: Record<string, string>) => string; // headline tables: the method a job stands for
+}
+
+const THEORY_QUICK = ['dataset.train_size=1500', 'train.epochs=15'];
+const M3 = '[m1,m2],[m1,m2,m3],[m1,m2,m3,m4]';
+const M6 = '[m1,m2],[m1,m2,m3],[m1,m2,m3,m4],[m1,m2,m3,m4,m5],[m1,m2,m3,m4,m5,m6]';
+const AVM_QUICK = ['dataset.train_size=2000', 'train.epochs=4'];
+const dropoutMethod = (v: Record<string, string>) => (Number(v['train.modality_dropout']) > 0 ? `dropout ${v['train.modality_dropout']}` : 'vanilla');
+
+export const EXPERIMENTS: Experiment[] = [
+  {
+    id: 'lemma1-dense',
+    claim: 'Lemma 1: the cross-modal polysemantic fraction of the fused head grows with the number of modalities M',
+    command: 'train',
+    config: 'configs/theory/lemma1-dense.yaml',
+    grid: { modalities: { quick: M3, full: M6 }, 'model.fusion.hidden': { quick: '[16]', full: '[16],[64]' } },
+    sets: { quick: THEORY_QUICK },
+    seeds: { quick: 3, full: 5 },
+    analyze: true,
+  },
+  {
+    id: 'lemma1-sparse',
+    claim: 'Lemma 1 in the sparse (superposition) regime: polysemanticity and noise–predictive collisions grow with M',
+    command: 'train',
+    config: 'configs/theory/lemma1-sparse.yaml',
+    grid: { modalities: { quick: M3, full: M6 }, 'model.fusion.hidden': { quick: '[16]', full: '[16],[64]' } },
+    seeds: { quick: 3, full: 5 },
+    analyze: true,
+    only: 'full',
+  },
+  {
+    id: 'theorem1',
+    claim: "Theorem 1: more noise features in one modality raise the other modality's semantic loss and lower its contribution",
+    command: 'train',
+    config: 'configs/theory/theorem1.yaml',
+    grid: { 'dataset.modalities.m1.noise_features': { quick: '0,16,64', full: '0,4,8,16,32,64' } },
+    sets: { quick: THEORY_QUICK },
+    seeds: { quick: 3, full: 5 },
+    analyze: true,
+  },
+  {
+    id: 'theorem2',
+    claim: 'Theorem 2 / Fig. 5a: a stronger modality lowers the effective rank of the fused representation',
+    command: 'train',
+    config: 'configs/theory/theorem2.yaml',
+    grid: { 'dataset.modalities.m1.strength': { quick: '0.25,1,4', full: '0.125,0.25,0.5,1,2,4,8' } },
+    sets: { quick: THEORY_QUICK },
+    seeds: { quick: 3, full: 5 },
+    analyze: true,
+  },
+  {
+    id: 'fig4',
+    claim: "Fig. 4: with more modalities, a weak modality's semantic loss stays higher during training",
+    command: 'train',
+    config: 'configs/theory/fig4.yaml',
+    grid: { modalities: { quick: '[m1,m2],[m1,m2,m3,m4]', full: '[m1,m2],[m1,m2,m3],[m1,m2,m3,m4]' } },
+    sets: { quick: THEORY_QUICK },
+    seeds: { quick: 3, full: 5 },
+    analyze: false,
+  },
+  {
+    id: 'fusion-operators',
+    claim: 'Collapse under each fusion operator (concat, sum, late): missing-rate curves and polysemanticity',
+    command: 'train',
+    config: 'configs/synthetic/collapse.yaml',
+    grid: { 'model.fusion.type': { quick: 'concat,sum,late', full: 'concat,sum,late' } },
+    seeds: { quick: 3, full: 5 },
+    analyze: true,
+  },
+  {
+    id: 'synthetic-vanilla',
+    claim: 'Vanilla fusion collapses onto the strong modality; modality dropout is the simple baseline',
+    command: 'train',
+    config: 'configs/synthetic/collapse.yaml',
+    grid: { 'train.modality_dropout': { quick: '0,0.3', full: '0,0.3' } },
+    seeds: { quick: 3, full: 5 },
+    analyze: true,
+    method: dropoutMethod,
+  },
+  {
+    id: 'synthetic-kd',
+    claim: 'Theorem 3: distilling the strong modality into the collapsed one recovers it (accuracy with the strong modality missing)',
+    command: 'distill',
+    config: 'configs/kd/collapse-kd.yaml',
+    teacher: { config: 'configs/synthetic/collapse.yaml', sets: ['modalities=[image]'] },
+    grid: { 'distill.loss': { quick: 'feature', full: 'feature' } },
+    seeds: { quick: 3, full: 5 },
+    analyze: true,
+    method: () => 'KD (feature)',
+  },
+  {
+    id: 'synthetic-ebr',
+    claim: 'EBR (§3): reallocating bases prevents collapse, and substitution makes missing modalities recoverable',
+    command: 'reallocate',
+    config: 'configs/ebr/collapse-ebr.yaml',
+    grid: { 'ebr.train_substitution': { quick: '0.3', full: '0.3' } },
+    seeds: { quick: 3, full: 5 },
+    analyze: true,
+    method: () => 'EBR',
+  },
+  {
+    id: 'ebr-fusion',
+    claim: 'Tables 2 and 4: EBR added to each fusion operator (concat, sum, late)',
+    command: 'reallocate',
+    config: 'configs/ebr/collapse-ebr.yaml',
+    grid: { 'model.fusion.type': { quick: 'concat,sum,late', full: 'concat,sum,late' } },
+    sets: { both: ['ebr.train_substitution=0.3'] },
+    seeds: { quick: 3, full: 5 },
+    analyze: true,
+  },
+  {
+    id: 'ebr-three',
+    claim: 'Table 6: with three modalities, which modality substitutes a missing one (EBR g-space ranking)',
+    command: 'reallocate',
+    config: 'configs/ebr/three.yaml',
+    grid: { 'ebr.form': { quick: 'confusion', full: 'confusion' } },
+    seeds: { quick: 3, full: 5 },
+    analyze: true,
+    only: 'full',
+  },
+  {
+    id: 'kd-order3',
+    claim: 'Table 5: order of distillation with M = 3 (joint vs sequential)',
+    command: 'distill',
+    config: 'configs/kd/order3.yaml',
+    teacher: { config: 'configs/kd/order3.yaml', sets: ['modalities=[m1]', 'distill.pairs=[]'] },
+    grid: { 'distill.order': { quick: 'joint,sequential', full: 'joint,sequential' } },
+    seeds: { quick: 3, full: 5 },
+    analyze: true,
+    only: 'full',
+  },
+  {
+    id: 'avmnist-mini-vanilla',
+    claim: 'On avmnist-mini (real digits + spoken digits): vanilla fusion vs modality dropout',
+    command: 'train',
+    config: 'configs/avmnist-mini/vanilla.yaml',
+    grid: { 'train.modality_dropout': { quick: '0,0.3', full: '0,0.3' } },
+    sets: { quick: AVM_QUICK },
+    seeds: { quick: 3, full: 5 },
+    analyze: true,
+    method: dropoutMethod,
+  },
+  {
+    id: 'avmnist-mini-kd',
+    claim: 'On avmnist-mini: distilling the audio-only model into the neglected image encoder',
+    command: 'distill',
+    config: 'configs/avmnist-mini/kd.yaml',
+    teacher: { config: 'configs/avmnist-mini/vanilla.yaml', sets: ['modalities=[audio]'] },
+    grid: { 'distill.loss': { quick: 'feature', full: 'feature' } },
+    sets: { quick: AVM_QUICK },
+    seeds: { quick: 3, full: 5 },
+    analyze: true,
+    method: () => 'KD (feature)',
+  },
+  {
+    id: 'avmnist-mini-ebr',
+    claim: 'On avmnist-mini: EBR, scored with zero-filling and with substitution',
+    command: 'reallocate',
+    config: 'configs/avmnist-mini/ebr.yaml',
+    grid: { 'ebr.train_substitution': { quick: '0.3', full: '0.3' } },
+    sets: { quick: AVM_QUICK },
+    seeds: { quick: 3, full: 5 },
+    analyze: true,
+    method: () => 'EBR',
+  },
+];
+
+/** The headline comparisons: methods over paired seeds, per dataset. */
+export const HEADLINES = [
+  { id: 'synthetic', title: 'Synthetic collapse benchmark (configs/synthetic/collapse.yaml)', experiments: ['synthetic-vanilla', 'synthetic-kd', 'synthetic-ebr'], strong: 'image', weak: 'audio' },
+  { id: 'avmnist-mini', title: 'avmnist-mini (configs/avmnist-mini/)', experiments: ['avmnist-mini-vanilla', 'avmnist-mini-kd', 'avmnist-mini-ebr'], strong: 'audio', weak: 'image' },
+];
+
+export function experimentsFor(mode: Mode): Experiment[] {
+  return EXPERIMENTS.filter((e) => !e.only || e.only === mode);
+}
