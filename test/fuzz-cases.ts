@@ -1,7 +1,7 @@
 // Seeded mutations of configs, dataset manifests and .npy files, and the checker that says whether
 // the loader answered as it must: a valid result, or a one-line UsageError naming the file.
 // Used by test/fuzz.test.ts (bounded) and scripts/fuzz.mjs (as many cases as asked for).
-import { readFileSync, writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMap, isSeq, isScalar, parseDocument, type Document } from 'yaml';
@@ -161,6 +161,7 @@ splits:
 `;
 
 export function makeFolder(root = mkdtempSync(join(tmpdir(), 'mmc-fuzz-folder-'))): string {
+  mkdirSync(root, { recursive: true });
   writeFileSync(join(root, 'manifest.yaml'), MANIFEST);
   const r = new Rng(1);
   for (const [s, n] of [['train', 12], ['val', 6], ['test', 6]] as const) {
