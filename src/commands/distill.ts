@@ -89,7 +89,13 @@ export async function distill(ctx: RunContext, teacherRef: string, o: { resume?:
   const tModel = new FusionModel(tSpec, new Rng(0));
   const dir = checkpointDir(teacher.run.path('checkpoints'), 'best');
   if (!dir) throw new UsageError(`teacher ${teacher.run.id} has no best checkpoint`);
-  tModel.setWeights(loadCheckpoint(dir).weights);
+  try {
+    tModel.setWeights(loadCheckpoint(dir).weights);
+  } catch (e) {
+    tModel.dispose();
+    // A torn or edited teacher (weights that do not match its config.yaml) is bad input, not a crash.
+    throw new UsageError(`teacher ${teacher.run.id}: cannot load ${dir} (${((e as Error).message ?? String(e)).split('\n')[0]})`);
+  }
   const tTrain = toTensors(dataset.splits.train, tModel.modalityNames);
   const feats = await encoderOutputs(tModel, tTrain.x, tTrain.n);
   const { probs } = await fusedAndProbs(tModel, tTrain.x, tTrain.n);

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { checkModalityNames, datasetModalityNames, encoderFor, usedModalities, type Config } from '../config/schema.js';
 import type { EncoderSpec, ModelSpec } from '../core/model.js';
 import { UsageError } from '../errors.js';
+import { modalitySize, modelSizeProblem } from '../config/limits.js';
 import { loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/types.js';
 
@@ -12,6 +13,15 @@ export function configHash(c: Config): string {
 
 export function modelSpec(c: Config, d: Dataset): ModelSpec {
   const names = usedModalities(c, d.modalities.map((m) => m.name));
+  const trainN = d.splits.train.n;
+  const big = modelSizeProblem({
+    modalities: names.map((n) => modalitySize(n, d.modalities.find((m) => m.name === n)!.shape, encoderFor(c, n))),
+    fusion: c.model.fusion,
+    numClasses: d.numClasses,
+    batchRows: Math.max(Math.min(c.train.batch_size, trainN), Math.min(2048, Math.max(trainN, d.splits.val.n, d.splits.test.n))),
+    ebr: c.ebr.enabled ? { gDim: c.ebr.g_dim, hidden: c.ebr.hidden, psiHidden: c.ebr.psi_hidden } : null,
+  });
+  if (big) throw new UsageError(`model: ${big}`);
   if (c.model.fusion.type === 'sum') {
     const widths = names.map((n) => encoderFor(c, n).out_dim);
     if (new Set(widths).size > 1) throw new UsageError(`model.fusion.type: sum needs equal encoder out_dim for all modalities, got ${widths.join(', ')}`);

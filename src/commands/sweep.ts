@@ -3,7 +3,7 @@
 // results.jsonl, appended by this process only; `--resume` reruns the jobs without a finished line.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load.js';
@@ -40,6 +40,7 @@ export interface SweepRow {
   values: Record<string, string>;
   run: string | null;
   error?: string;
+  adopted?: boolean; // resume found this job's run finished by the child of a killed sweep
   metrics: Record<string, number | null>;
 }
 
@@ -153,7 +154,29 @@ function teacherFor(dir: string, spec: SweepSpec, seed: number, dataSeed: number
   return teacherRuns.get(key)!;
 }
 
-async function runJob(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][number], baseDataSeed: number | null, backend: string | undefined): Promise<SweepRow> {
+/**
+ * A finished run of this job that no result line names: its sweep was killed (SIGKILL) after the
+ * `mmc train` child had started, and the orphaned child finished alone. Resume adopts it instead of
+ * training the job a second time.
+ */
+function orphanRun(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][number], known: Set<string>): string | null {
+  const runsDir = join(dir, 'runs');
+  if (!existsSync(runsDir)) return null;
+  const name = `${spec.name}-${job.id}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`^\\d{8}-\\d{6}-${spec.command}-${name}-[0-9a-f]{6}$`);
+  for (const f of readdirSync(runsDir).filter((f) => re.test(f)).sort().reverse()) {
+    const run = join(runsDir, f);
+    if (known.has(run) || !existsSync(join(run, 'summary.json'))) continue;
+    try {
+      if (JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')).status === 'finished') return run;
+    } catch {
+      /* torn or foreign folder: not adoptable */
+    }
+  }
+  return null;
+}
+
+async function runJob(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][number], baseDataSeed: number | null, backend: string | undefined, known: Set<string> = new Set()): Promise<SweepRow> {
   const sets = [...spec.sets, ...Object.entries(job.values).map(([k, v]) => `${k}=${v}`)];
   const dataSeed = spec.vary_data_seed && baseDataSeed !== null ? baseDataSeed + job.seed : null; // datasets without a seed stay fixed
   if (dataSeed !== null) sets.push(`dataset.seed=${dataSeed}`);
@@ -169,12 +192,19 @@ async function runJob(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][numbe
   }
   const args = [spec.command, '--config', join(dir, spec.config), ...sets.flatMap((s) => ['--set', s]), ...extra, '--seed', String(job.seed), '--name', `${spec.name}-${job.id}`, '--runs-dir', join(dir, 'runs'), '--json', '-q', '--no-progress'];
   if (backend) args.push('--backend', backend);
-  const t = await runChild(args);
-  if (t.code !== 0) {
-    row.error = t.stderr.trim().split('\n').at(-1) ?? `exit ${t.code}`;
-    return row;
+  let trained: { run: string; status: string; summary: Record<string, unknown> };
+  const orphan = orphanRun(dir, spec, job, known);
+  if (orphan) {
+    trained = { run: orphan, status: 'finished', summary: JSON.parse(readFileSync(join(orphan, 'summary.json'), 'utf8')) as Record<string, unknown> };
+    row.adopted = true;
+  } else {
+    const t = await runChild(args);
+    if (t.code !== 0) {
+      row.error = t.stderr.trim().split('\n').at(-1) ?? `exit ${t.code}`;
+      return row;
+    }
+    trained = JSON.parse(t.stdout) as { run: string; status: string; summary: Record<string, unknown> };
   }
-  const trained = JSON.parse(t.stdout) as { run: string; status: string; summary: Record<string, unknown> };
   row.run = trained.run;
   let analysis: Analysis | null = null;
   if (spec.analyze) {
@@ -199,7 +229,10 @@ async function runJob(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][numbe
 
 export async function runSweep(dir: string, spec: SweepSpec, o: { workers: number; backend?: string; log: Logger }): Promise<SweepRow[]> {
   const resultsPath = join(dir, 'results.jsonl');
-  const done = new Set(readJsonl<SweepRow>(resultsPath).filter((r) => r.status === 'finished').map((r) => r.job));
+  repairJsonl(resultsPath);
+  const rows = readJsonl<SweepRow>(resultsPath);
+  const done = new Set(rows.filter((r) => r.status === 'finished').map((r) => r.job));
+  const known = new Set(rows.map((r) => r.run).filter((r): r is string => !!r));
   const todo = spec.jobs.filter((j) => !done.has(j.id));
   const baseDataset = loadConfigFile(join(dir, spec.config), { overrides: spec.sets }).dataset;
   const baseDataSeed = 'seed' in baseDataset ? baseDataset.seed : null;
@@ -209,7 +242,7 @@ export async function runSweep(dir: string, spec: SweepSpec, o: { workers: numbe
   const worker = async () => {
     while (next < todo.length) {
       const job = todo[next++];
-      const row = await runJob(dir, spec, job, baseDataSeed, o.backend);
+      const row = await runJob(dir, spec, job, baseDataSeed, o.backend, known);
       appendJsonl(resultsPath, row);
       finished++;
       const label = Object.entries(job.values).map(([k, v]) => `${k}=${v}`).join(' ');
@@ -219,6 +252,22 @@ export async function runSweep(dir: string, spec: SweepSpec, o: { workers: numbe
   };
   await Promise.all(Array.from({ length: Math.max(1, o.workers) }, worker));
   return writeSweepTables(dir, spec);
+}
+
+/** A line torn by a kill mid-append would swallow the next appended line: drop it (and anything unreadable) first. */
+function repairJsonl(path: string): void {
+  if (!existsSync(path)) return;
+  const text = readFileSync(path, 'utf8');
+  if (text === '' || text.endsWith('\n')) return;
+  const good = text.split('\n').filter((l) => {
+    try {
+      JSON.parse(l);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  writeFileAtomic(path, good.length ? good.join('\n') + '\n' : '');
 }
 
 /** results.json and results.csv from results.jsonl: the latest line per job, in job order. */

@@ -1,6 +1,6 @@
 // YAML → validated Config, with errors that name the file, line, column, key and expected type.
 import { readFileSync } from 'node:fs';
-import { Document, isMap, isPair, isScalar, LineCounter, parseDocument, stringify, type Node } from 'yaml';
+import { Document, isAlias, isMap, isPair, isScalar, LineCounter, parseDocument, stringify, visit, type Node } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { applyOverride, parseOverride, type Override } from './overrides.js';
@@ -41,8 +41,10 @@ export function parseYamlWith<T>(schema: z.ZodType<T>, text: string, file: strin
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const { line, col } = lc.linePos(e.pos[0]);
-    throw new ConfigError(`${file}:${line}:${col}: invalid YAML: ${e.message.split('\n')[0]}`);
+    const msg = /call stack/i.test(e.message) ? 'nested too deeply' : e.message.split('\n')[0];
+    throw new ConfigError(`${file}:${line}:${col}: invalid YAML: ${msg}`);
   }
+  checkKeysAndAliases(doc, lc, file);
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     throw new ConfigError(`${file}: the ${opts.what} is empty${opts.emptyHint ? `; ${opts.emptyHint}` : ''}`);
   }
@@ -51,7 +53,7 @@ export function parseYamlWith<T>(schema: z.ZodType<T>, text: string, file: strin
   const overrides: Override[] = (opts.overrides ?? []).map(parseOverride);
   for (const o of overrides) applyOverride(doc, o);
 
-  const result = schema.safeParse(doc.toJS());
+  const result = schema.safeParse(toJS(doc, lc, file));
   if (!result.success) throw new ConfigError(describeIssue(result.error.issues[0], doc, lc, file, overrides, schema));
   return result.data;
 }
@@ -81,7 +83,7 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, 
   } else if (issue.code === 'invalid_value' && 'values' in issue) {
     message = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(valueAt(doc, path))}`;
   } else if (issue.code === 'too_small' || issue.code === 'too_big') {
-    message = `${issue.message.replace(/^Too (small|big): expected (number|array|string) to (have|be) /, 'must be ')}, got ${describeValue(valueAt(doc, path))}`;
+    message = `${issue.message.replace(/^Too (small|big): expected (number|int|array|string) to (have|be) /, 'must be ')}, got ${describeValue(valueAt(doc, path))}`;
   }
 
   // A key that a --set wrote is reported against that --set, not against a line of the file.
@@ -100,8 +102,56 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, 
   return `${file}:${pos.line}:${pos.col}: ${keyPath || '(root)'}: ${message}`;
 }
 
+/**
+ * Keys must be scalars (yaml would stringify a list key and warn on stderr), and aliases are refused
+ * in bulk: the yaml package stops at maxAliasCount (100) resolved aliases with a ReferenceError
+ * ("billion laughs"); an alias to an unknown anchor is also a ReferenceError. Both become ConfigErrors.
+ */
+function checkKeysAndAliases(doc: Document, lc: LineCounter, file: string): void {
+  const at = (n: { range?: [number, number, number] | null } | null | undefined) => {
+    const p = n?.range ? lc.linePos(n.range[0]) : { line: 1, col: 1 };
+    return `${file}:${p.line}:${p.col}`;
+  };
+  const anchors = new Set<string>();
+  let problem: string | null = null;
+  visit(doc, {
+    Pair(_, pair) {
+      if (pair.key !== null && typeof pair.key === 'object' && !isScalar(pair.key) && !isAlias(pair.key)) {
+        problem = `${at(pair.key as Node)}: invalid YAML: a key must be a plain value, not a list or mapping`;
+        return visit.BREAK;
+      }
+    },
+    Node(_, node) {
+      if ('anchor' in node && typeof node.anchor === 'string' && node.anchor) anchors.add(node.anchor);
+      if (isAlias(node) && !anchors.has(node.source)) {
+        problem = `${at(node)}: invalid YAML: alias *${node.source} names no anchor defined before it`;
+        return visit.BREAK;
+      }
+    },
+  });
+  if (problem) throw new ConfigError(problem);
+}
+
+/** doc.toJS() with the yaml package's own limits turned into one-line ConfigErrors. */
+function toJS(doc: Document, lc: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    let first: Node | null = null;
+    visit(doc, {
+      Alias(_, a) {
+        first = a as unknown as Node;
+        return visit.BREAK;
+      },
+    });
+    const p = (first as Node | null)?.range ? lc.linePos((first as unknown as Node).range![0]) : { line: 1, col: 1 };
+    const why = /alias count/i.test((e as Error).message) ? 'too many aliases expand (over 100; a "billion laughs" document?)' : (e as Error).message.split('\n')[0];
+    throw new ConfigError(`${file}:${p.line}:${p.col}: invalid YAML: ${why}`);
+  }
+}
+
 function valueAt(doc: Document, path: Path): unknown {
-  let v: unknown = doc.toJS();
+  let v: unknown = doc.toJS({ maxAliasCount: 100 });
   for (const p of path) {
     if (v === null || typeof v !== 'object') return undefined;
     v = (v as Record<string, unknown>)[p as string];
@@ -117,6 +167,7 @@ function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${v} (not a finite number)`;
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   return `${typeof v} ${String(v)}`;

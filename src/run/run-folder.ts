@@ -32,7 +32,16 @@ export class RunFolder {
     return join(this.dir, ...parts);
   }
   readRun(): RunJson {
-    return JSON.parse(readFileSync(this.path('run.json'), 'utf8')) as RunJson;
+    const file = this.path('run.json');
+    let r: unknown;
+    try {
+      r = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(`${file}: ${code ? `cannot read (${code})` : `not valid JSON (${(e as Error).message.split('\n')[0]})`}; is this a run folder?`);
+    }
+    if (r === null || typeof r !== 'object' || typeof (r as RunJson).status !== 'string') throw new UsageError(`${file}: not a run record (no "status")`);
+    return r as RunJson;
   }
   writeRun(r: RunJson): void {
     writeJsonAtomic(this.path('run.json'), r);
@@ -76,7 +85,7 @@ export function createRunFolder(runsDir: string, command: string, name: string, 
 
 /** An existing run folder given as a path, or as an id under runsDir. */
 export function openRunFolder(ref: string, runsDir: string): RunFolder {
-  const candidates = [resolve(ref), resolve(runsDir, ref)];
+  const candidates = [...new Set([resolve(ref), resolve(runsDir, ref)])];
   for (const c of candidates) {
     if (existsSync(join(c, 'run.json')) && statSync(c).isDirectory()) return new RunFolder(c);
   }
