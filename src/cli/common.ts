@@ -46,13 +46,35 @@ export function loadWithOverrides(file: string, sets: string[], extra: { seed?: 
 
 let stopRequested = false;
 let handlersInstalled = false;
+const abortHooks = new Set<() => void>();
 
-/** First SIGINT/SIGTERM: finish the epoch, save, mark the run interrupted. Second: exit now. */
+/**
+ * Run `hook` (synchronously) if a second signal makes the process quit at once, e.g. to mark the
+ * run interrupted and release its lock. Returns the unregister function. Signal handlers run between
+ * synchronous stretches of code, and every file write of a run is synchronous (write, fsync, rename),
+ * so quitting here never leaves a torn file.
+ */
+export function onAbort(hook: () => void): () => void {
+  abortHooks.add(hook);
+  return () => abortHooks.delete(hook);
+}
+
+/** First SIGINT/SIGTERM: finish the epoch, save, mark the run interrupted. Second: mark it interrupted and exit now. */
 function installSignalHandlers(log: { warn: (msg: string) => void }): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (stopRequested) process.exit(130);
+    if (stopRequested) {
+      for (const hook of abortHooks) {
+        try {
+          hook();
+        } catch (e) {
+          process.stderr.write(`mmc: while quitting: ${(e as Error).message}\n`);
+        }
+      }
+      process.stderr.write(`mmc: ${sig} again: quit at once; the run is interrupted at its last checkpoint\n`);
+      process.exit(130);
+    }
     stopRequested = true;
     log.warn(`${sig}: stopping after this epoch (its checkpoint is saved); send again to quit at once`);
   };
@@ -75,6 +97,7 @@ export async function buildContext(config: Config, configPath: string | null, o:
     makeLogger: (file?: string) => createLogger({ ...logOpts, file }),
     progress: o.progress && !o.quiet,
     shouldStop: () => stopRequested,
+    onAbort,
   };
 }
 

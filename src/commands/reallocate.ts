@@ -11,7 +11,7 @@ import { disposeSplit, toTensors, type TensorSplit } from '../core/tensors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
 import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
-import { openRunFolder, type RunFolder } from '../run/run-folder.js';
+import type { RunFolder } from '../run/run-folder.js';
 import { dataFor, modelSpec } from './setup.js';
 import { train, type TrainResult } from './train.js';
 
@@ -86,19 +86,22 @@ export async function reallocate(ctx: RunContext, o: { resume?: RunFolder; stopA
     const r = await gSpaceReport(model, val);
     return { l_md: r.l_md, disc_acc: r.disc_acc, g_cosine: r.g_cosine, adversary_on: adversaryActive(e.alternate_k, epoch), lambda: ebrLambda(e, epoch) };
   };
-  const r = await train({ ...ctx, config }, { command: 'reallocate', prepare, epochExtras, resume: o.resume, stopAfter: o.stopAfter });
+  // ebr.json is written before run.json says `finished`, so a run killed in between is resumed, not left without it.
+  let ebr: { similarity: Record<string, number>; ranking: Record<string, string[]>; disc_acc: number } | null = null;
+  const beforeFinish = async (run: RunFolder) => {
+    // The similarity ranking for substitution, from the best checkpoint on the validation split.
+    const dataset = dataFor(config);
+    const model = new FusionModel(modelSpec(config, dataset), new Rng(0));
+    model.setWeights(loadCheckpoint(checkpointDir(run.path('checkpoints'), 'best')!).weights);
+    const val = toTensors(dataset.splits.val, model.modalityNames);
+    const rep = await gSpaceReport(model, val);
+    disposeSplit(val);
+    const out = { split: 'val', form: e.form, extension_beyond_paper: e.alignment.type === 'none' ? null : { alignment: e.alignment.type, weight: e.alignment.weight }, similarity: rep.g_cosine, ranking: similarityRanking(model.modalityNames, rep.g_cosine), disc_acc: rep.disc_acc, chance: 1 / model.modalityNames.length, l_md: rep.l_md };
+    writeJsonAtomic(run.path('ebr.json'), out);
+    model.dispose();
+    ebr = out;
+  };
+  const r = await train({ ...ctx, config }, { command: 'reallocate', prepare, epochExtras, beforeFinish, resume: o.resume, stopAfter: o.stopAfter });
   if (r.status !== 'finished') return { ...r, ebr: null };
-
-  // The similarity ranking for substitution, from the best checkpoint on the validation split.
-  const run = openRunFolder(r.run, ctx.runsDir);
-  const dataset = dataFor(config);
-  const model = new FusionModel(modelSpec(config, dataset), new Rng(0));
-  model.setWeights(loadCheckpoint(checkpointDir(run.path('checkpoints'), 'best')!).weights);
-  const val = toTensors(dataset.splits.val, model.modalityNames);
-  const rep = await gSpaceReport(model, val);
-  disposeSplit(val);
-  const ebr = { split: 'val', form: e.form, extension_beyond_paper: e.alignment.type === 'none' ? null : { alignment: e.alignment.type, weight: e.alignment.weight }, similarity: rep.g_cosine, ranking: similarityRanking(model.modalityNames, rep.g_cosine), disc_acc: rep.disc_acc, chance: 1 / model.modalityNames.length, l_md: rep.l_md };
-  writeJsonAtomic(run.path('ebr.json'), ebr);
-  model.dispose();
   return { ...r, ebr };
 }

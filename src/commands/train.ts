@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { configToYaml } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Adam } from '../core/adam.js';
-import { fit, initialFitState, type EpochRecord, type ExtraLoss, type FitOptions, type FitState } from '../core/fit.js';
+import { fit, initialFitState, NonFiniteError, type EpochRecord, type ExtraLoss, type FitOptions, type FitState } from '../core/fit.js';
 import { FusionModel } from '../core/model.js';
 import { evaluateSplit } from '../core/predict.js';
 import { Rng } from '../core/rng.js';
@@ -15,7 +15,7 @@ import type { RunContext } from '../run/context.js';
 import { captureEnv } from '../run/env.js';
 import { createProgress } from '../run/progress.js';
 import { writeMetricsCsv } from '../run/metrics-csv.js';
-import { createRunFolder, type RunFolder } from '../run/run-folder.js';
+import { createRunFolder, selfProcess, type RunFolder } from '../run/run-folder.js';
 import { UsageError } from '../errors.js';
 import { MMC_VERSION } from '../version.js';
 import { configHash, dataFor, modelSpec } from './setup.js';
@@ -28,6 +28,8 @@ export interface TrainOptions {
   /** Called once the model exists (before a resume loads weights): adds aux layers, returns an extra loss. */
   prepare?: (model: FusionModel, rng: Rng) => Promise<ExtraLoss> | ExtraLoss;
   epochExtras?: FitOptions['epochExtras'];
+  /** Called after training finished and summary.json is written, before run.json says `finished` (EBR writes ebr.json). */
+  beforeFinish?: (folder: RunFolder) => Promise<void>;
 }
 
 export interface TrainResult {
@@ -39,20 +41,48 @@ export interface TrainResult {
 export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<TrainResult> {
   const config: Config = ctx.config;
   const hash = configHash(config);
+
+  const folder = o.resume ?? createRunFolder(ctx.runsDir, o.command ?? 'train', config.name, hash);
+  // One process per run: a second `--resume` while this one lives exits 2 (RunLockedError).
+  const unlock = folder.lock();
+  try {
+    return await trainLocked(ctx, o, folder, unlock);
+  } finally {
+    unlock();
+  }
+}
+
+async function trainLocked(ctx: RunContext, o: TrainOptions, folder: RunFolder, unlock: () => void): Promise<TrainResult> {
+  const config: Config = ctx.config;
+  const hash = configHash(config);
   const dataset = dataFor(config);
   const spec = modelSpec(config, dataset);
   const binary = dataset.task === 'binary';
-
-  const folder = o.resume ?? createRunFolder(ctx.runsDir, o.command ?? 'train', config.name, hash);
   const started = new Date().toISOString();
+  // pid and host let listings and --resume tell a live run from one killed while `running`.
+  const me = selfProcess();
   if (o.resume) {
     const prev = folder.readRun();
     if (prev.status === 'finished') throw new UsageError(`run ${folder.id} already finished; nothing to resume`);
-    folder.updateRun({ status: 'running', ended: null, resumed: [...(prev.resumed ?? []), started], error: undefined });
+    folder.updateRun({ status: 'running', ended: null, resumed: [...(prev.resumed ?? []), started], error: undefined, ...me });
   } else {
     writeFileAtomic(folder.path('config.yaml'), configToYaml(config));
-    folder.writeRun({ id: folder.id, command: o.command ?? 'train', argv: ctx.argv, status: 'running', started, ended: null, config_hash: hash, parent: null, teacher: o.teacher?.id ?? null, ...(o.teacher ? { teacher_config_hash: o.teacher.configHash } : {}) });
+    folder.writeRun({ id: folder.id, command: o.command ?? 'train', argv: ctx.argv, status: 'running', started, ended: null, config_hash: hash, parent: null, teacher: o.teacher?.id ?? null, ...(o.teacher ? { teacher_config_hash: o.teacher.configHash } : {}), ...me });
   }
+  // A second SIGINT/SIGTERM quits at once: the run is then interrupted at its last checkpoint.
+  const offAbort = ctx.onAbort?.(() => {
+    folder.updateRun({ status: 'interrupted', ended: new Date().toISOString() });
+    unlock();
+  });
+  try {
+    return await trainRun(ctx, o, folder, { config, dataset, spec, binary });
+  } finally {
+    offAbort?.();
+  }
+}
+
+async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: { config: Config; dataset: ReturnType<typeof dataFor>; spec: ReturnType<typeof modelSpec>; binary: boolean }): Promise<TrainResult> {
+  const { config, dataset, spec, binary } = c;
   const log = ctx.makeLogger(folder.path('log.jsonl'));
   log.info({ backend: ctx.backend.name, package: ctx.backend.package, tfjs: ctx.backend.versions['tfjs-core'], skipped: ctx.backend.tried.map((t) => t.package) }, `backend ${ctx.backend.name}`);
   writeJsonAtomic(folder.path('env.json'), { ...captureEnv(ctx.backend, config.seed, dataset.hash, MMC_VERSION), ...(dataset.info ? { dataset_info: dataset.info } : {}) });
@@ -93,6 +123,7 @@ export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<Trai
   const progress = createProgress(process.stderr, ctx.progress);
   const stepsPerEpoch = Math.ceil(trainT.n / config.train.batch_size);
   let sessionEpochs = 0;
+  let lastSaved: number | null = o.resume ? state.epoch : null; // epoch of checkpoints/last (null: none yet)
   const save = async (which: 'last' | 'best', s: FitState) => {
     saveCheckpoint(folder.path('checkpoints'), which, { spec, weights: await model.weightValues(), optimizer: await opt.state(), state: s });
   };
@@ -109,14 +140,22 @@ export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<Trai
         history.push(rec);
         if (improved) await save('best', s);
         await save('last', s);
+        lastSaved = s.epoch;
         log.debug({ ...rec }, `epoch ${rec.epoch}`);
         if (!s.done) progress.epochStart(s.epoch + 1, config.train.epochs, stepsPerEpoch);
       },
     }, { aloneEachEpoch: config.analysis.every_epoch, extraLoss, epochExtras: o.epochExtras, substitution: config.ebr.enabled ? config.ebr.train_substitution : 0 });
   } catch (e) {
     progress.stop();
-    folder.updateRun({ status: 'failed', ended: new Date().toISOString(), error: e instanceof Error ? e.message : String(e) });
-    throw e;
+    let err = e;
+    if (e instanceof NonFiniteError) {
+      // checkpoints/last is untouched: it is the last epoch whose loss, gradients and weights were finite.
+      const where = lastSaved !== null && lastSaved > 0 ? `the last good checkpoint is epoch ${lastSaved} (${folder.path('checkpoints', 'last')}), left untouched` : 'no checkpoint was saved before it';
+      const hint = config.train.on_nonfinite === 'stop' ? '; rerun with train.on_nonfinite=skip to skip such batches' : '; lower train.optimizer.lr or check the data';
+      err = new Error(`${e.message}; ${where}${hint}`);
+    }
+    folder.updateRun({ status: 'failed', ended: new Date().toISOString(), error: err instanceof Error ? err.message : String(err) });
+    throw err;
   } finally {
     progress.stop();
     disposeSplit(trainT);
@@ -131,6 +170,7 @@ export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<Trai
   } else {
     log.warn({ epoch: state.epoch }, `stopped after epoch ${state.epoch}; continue with: mmc train --resume ${folder.dir}`);
   }
+  if (finished && o.beforeFinish) await o.beforeFinish(folder);
   folder.updateRun({ status: finished ? 'finished' : 'interrupted', ended: new Date().toISOString() });
   opt.dispose();
   model.dispose();

@@ -187,6 +187,7 @@ export const trainSchema = z
     early_stopping: earlyStoppingSchema.prefault({}),
     modality_dropout: prob.lt(1).default(0), // per sample and modality; at least one modality always kept
     missing_rate: z.record(z.string(), prob).default({}), // by modality: this fraction of training samples lack it, fixed for the run
+    on_nonfinite: z.enum(['stop', 'skip']).default('stop'), // a NaN/Inf loss or gradient: fail the run, or skip that batch's update
   })
   .strict();
 

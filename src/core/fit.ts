@@ -66,7 +66,20 @@ export type ExtraLoss = (out: ForwardOut, batchIndices: tf.Tensor1D, epoch: numb
 
 /** One optimiser step; returns [loss·batch, correct] as a tensor kept out of the caller's scope. */
 export function trainStep(model: FusionModel, opt: Adam, xs: Record<string, tf.Tensor2D>, y: tf.Tensor1D, lr: number, presence?: Record<string, tf.Tensor2D>, extra?: { loss: ExtraLoss; idx: tf.Tensor1D; epoch: number }, substitute?: Record<string, string>): tf.Tensor1D {
-  return tf.tidy(() => {
+  return step(model, opt, xs, y, lr, false, presence, extra, substitute).stats;
+}
+
+/**
+ * One optimiser step that first checks the loss and every gradient (one scalar read per step): a
+ * non-finite one skips the update (train.on_nonfinite: skip). `ok` tells whether it was applied.
+ */
+export function trainStepGuarded(model: FusionModel, opt: Adam, xs: Record<string, tf.Tensor2D>, y: tf.Tensor1D, lr: number, presence?: Record<string, tf.Tensor2D>, extra?: { loss: ExtraLoss; idx: tf.Tensor1D; epoch: number }, substitute?: Record<string, string>): { stats: tf.Tensor1D; ok: boolean } {
+  return step(model, opt, xs, y, lr, true, presence, extra, substitute);
+}
+
+function step(model: FusionModel, opt: Adam, xs: Record<string, tf.Tensor2D>, y: tf.Tensor1D, lr: number, guard: boolean, presence?: Record<string, tf.Tensor2D>, extra?: { loss: ExtraLoss; idx: tf.Tensor1D; epoch: number }, substitute?: Record<string, string>): { stats: tf.Tensor1D; ok: boolean } {
+  let ok = true;
+  const stats = tf.tidy(() => {
     let correct: tf.Scalar | null = null;
     const { value, grads } = tf.variableGrads(() => {
       const out = model.forward(xs, presence ? { presence, ...(substitute ? { substitute } : {}) } : {});
@@ -75,13 +88,37 @@ export function trainStep(model: FusionModel, opt: Adam, xs: Record<string, tf.T
       const more = extra ? extra.loss(out, extra.idx, extra.epoch) : null;
       return more ? (tf.add(task, more) as tf.Scalar) : task;
     }, model.trainable);
-    opt.apply(grads, lr);
+    // NaN and ±Inf survive a sum (Inf − Inf is NaN), so one scalar tells whether all are finite.
+    if (guard) ok = Number.isFinite(tf.addN([value, ...Object.values(grads).map((g) => tf.sum(g))]).dataSync()[0]);
+    if (ok) opt.apply(grads, lr);
     const c = correct as unknown as tf.Scalar;
     const out = tf.stack([tf.mul(value, y.shape[0]), c]) as tf.Tensor1D;
     c.dispose();
     return out;
   });
+  return { stats, ok };
 }
+
+/** A NaN or ±Inf loss, gradient or weight: where it happened (1-based epoch, global step, batch in the epoch). */
+export class NonFiniteError extends Error {
+  constructor(
+    readonly what: string,
+    readonly epoch: number,
+    readonly step: number | null,
+    readonly batch: number | null,
+    readonly batches: number,
+    readonly wholeEpoch = false,
+  ) {
+    super(
+      wholeEpoch
+        ? `every batch of epoch ${epoch} had a non-finite loss or gradient (steps ${step! - batches + 1}–${step}), so all ${batches} were skipped`
+        : `non-finite ${what} at epoch ${epoch}${step !== null ? `, step ${step} (batch ${batch} of ${batches})` : ''}`,
+    );
+    this.name = 'NonFiniteError';
+  }
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface FitOptions {
   aloneEachEpoch?: boolean; // also measure each modality's semantic loss after every epoch
@@ -109,11 +146,27 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
   const combined = combinePresence(train, synthetic);
   const missingMasks = combined ? Object.fromEntries(names.map((m) => [m, tf.tensor2d(combined[m] ?? new Float32Array(train.n).fill(1), [train.n, 1])])) : null;
 
+  // Errors thrown from the loop dispose the masks first.
+  const bail = (e: Error) => {
+    if (missingMasks) for (const t of Object.values(missingMasks)) t.dispose();
+    return e;
+  };
+  let yielded = performance.now();
   while (!s.done && s.epoch < cfg.epochs) {
+    // Let signal handlers run (SIGINT/SIGTERM are delivered on the event loop, and awaiting the
+    // wasm backend's data() alone never reaches it).
+    await yieldToEventLoop();
+    yielded = performance.now();
     if (hooks.shouldStop?.()) break;
     const t0 = performance.now();
     const perm = rng.permutation(train.n);
     let acc = tf.zeros([2]) as tf.Tensor1D;
+    // stop: each step's [loss·batch, correct] is kept (no extra ops) and read only if the epoch's sum
+    // is not finite, to name the first bad step. skip: each step is checked before its update.
+    const skipMode = cfg.on_nonfinite === 'skip';
+    const kept: tf.Tensor1D[] = [];
+    let skipped = 0;
+    let skippedSamples = 0;
     let lr = learningRate(cfg.optimizer.lr, cfg.schedule, s.epoch, s.step, totalSteps);
     for (let b = 0; b < stepsPerEpoch; b++) {
       const start = b * cfg.batch_size;
@@ -140,16 +193,49 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
         if (presence && combined !== fixed) for (const t of Object.values(presence)) t.dispose();
         presence = combined;
       }
-      const stats = trainStep(model, opt, xs, y, lr, presence, fo.extraLoss ? { loss: fo.extraLoss, idx, epoch: s.epoch } : undefined, substitute);
+      const extra = fo.extraLoss ? { loss: fo.extraLoss, idx, epoch: s.epoch } : undefined;
+      const { stats, ok } = skipMode ? trainStepGuarded(model, opt, xs, y, lr, presence, extra, substitute) : { stats: trainStep(model, opt, xs, y, lr, presence, extra, substitute), ok: true };
       if (fixed && presence !== fixed) for (const t of Object.values(fixed)) t.dispose();
-      const next = tf.add(acc, stats) as tf.Tensor1D;
-      for (const t of [idx, y, stats, acc, ...Object.values(xs), ...Object.values(presence ?? {})]) t.dispose();
-      acc = next;
+      for (const t of [idx, y, ...Object.values(xs), ...Object.values(presence ?? {})]) t.dispose();
+      if (ok) {
+        const next = tf.add(acc, stats) as tf.Tensor1D;
+        acc.dispose();
+        acc = next;
+      } else {
+        skipped += 1;
+        skippedSamples += size;
+      }
+      if (skipMode) stats.dispose();
+      else kept.push(stats);
       s.step += 1;
       hooks.onStep?.(b + 1, stepsPerEpoch);
+      // …and within long epochs every 100 ms, so that a second signal quits promptly.
+      if (performance.now() - yielded > 100) {
+        await yieldToEventLoop();
+        yielded = performance.now();
+      }
     }
     const [lossSum, correct] = (await acc.data()) as Float32Array;
     acc.dispose();
+    try {
+      if (!Number.isFinite(lossSum)) {
+        if (!kept.length) throw bail(new NonFiniteError('training loss sum', s.epoch + 1, null, null, stepsPerEpoch));
+        const per = (await tf.tidy(() => tf.stack(kept)).data()) as Float32Array; // [loss·batch, correct] per step
+        let b = 0;
+        while (b < kept.length - 1 && Number.isFinite(per[2 * b])) b++;
+        throw bail(new NonFiniteError('loss', s.epoch + 1, s.step - kept.length + b + 1, b + 1, stepsPerEpoch));
+      }
+    } finally {
+      tf.dispose(kept);
+    }
+    if (skipped === stepsPerEpoch) {
+      throw bail(new NonFiniteError('loss or gradient', s.epoch + 1, s.step, null, stepsPerEpoch, true));
+    }
+    // A gradient that overflowed in the epoch's last step leaves the loss finite but the weights not.
+    const weightSum = tf.tidy(() => tf.addN(model.trainable.map((v) => tf.sum(v))));
+    const weightsOk = Number.isFinite((await weightSum.data())[0]);
+    weightSum.dispose();
+    if (!weightsOk) throw bail(new NonFiniteError('gradient (the weights are no longer finite)', s.epoch + 1, s.step, stepsPerEpoch, stepsPerEpoch));
     const trainSeconds = (performance.now() - t0) / 1000;
     const v = await evaluateSplit(model, val, binary);
     let aloneCe: Record<string, number> | undefined;
@@ -174,8 +260,9 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
       epoch: s.epoch,
       step: s.step,
       lr,
-      train_loss: lossSum / train.n,
-      train_acc: correct / train.n,
+      train_loss: lossSum / (train.n - skippedSamples),
+      train_acc: correct / (train.n - skippedSamples),
+      ...(skipMode ? { skipped_batches: skipped } : {}),
       val_loss: v.cross_entropy,
       val_acc: v.accuracy,
       val_macro_f1: v.macro_f1,

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
 import { readJsonl } from '../run/atomic.js';
-import type { RunJson } from '../run/run-folder.js';
+import { effectiveStatus, type RunJson } from '../run/run-folder.js';
 import { flatten } from '../run/metrics-csv.js';
 
 export interface ExportRun {
@@ -29,7 +29,8 @@ export function readExportRun(dir: string, sweep?: ExportRun['sweep']): ExportRu
   return {
     dir,
     id: run.id ?? dir.split(/[\\/]/).filter(Boolean).at(-1)!,
-    run,
+    // A run killed while `running` (its process is gone) is shown as interrupted.
+    run: { ...run, status: effectiveStatus(run) },
     config: existsSync(configPath) ? ((parseYaml(readFileSync(configPath, 'utf8')) as Record<string, unknown>) ?? null) : null,
     summary: readJson(join(dir, 'summary.json')),
     env: readJson(join(dir, 'env.json')),

@@ -47,7 +47,11 @@ export function saveCheckpoint(checkpointsDir: string, which: 'last' | 'best', c
   const old = join(checkpointsDir, `.${which}.old-${process.pid}`);
   if (existsSync(dest)) renameSync(dest, old);
   renameSync(tmp, dest);
-  rmSync(old, { recursive: true, force: true });
+  // Our previous copy, and leftovers of killed processes (a temporary folder half written, or a
+  // previous copy that a crash between the two renames left behind): all older than `dest` now.
+  for (const f of readdirSync(checkpointsDir)) {
+    if (f.startsWith(`.${which}.old-`) || f.startsWith(`.${which}.tmp-`)) rmSync(join(checkpointsDir, f), { recursive: true, force: true });
+  }
 }
 
 /** The checkpoint folder to read: `which`, or the previous one if a crash fell between the two renames. */
@@ -55,8 +59,13 @@ export function checkpointDir(checkpointsDir: string, which: 'last' | 'best'): s
   const dest = join(checkpointsDir, which);
   if (existsSync(join(dest, 'state.json'))) return dest;
   if (!existsSync(checkpointsDir)) return null;
-  const old = readdirSync(checkpointsDir).find((f) => f.startsWith(`.${which}.old-`));
-  return old ? join(checkpointsDir, old) : null;
+  // A crash fell between the two renames of saveCheckpoint: `which` is missing and its previous copy
+  // is complete. (Leftovers are removed by each save, so there is at most one; take the latest anyway.)
+  const olds = readdirSync(checkpointsDir)
+    .filter((f) => f.startsWith(`.${which}.old-`) && existsSync(join(checkpointsDir, f, 'state.json')))
+    .map((f) => ({ dir: join(checkpointsDir, f), epoch: (JSON.parse(readFileSync(join(checkpointsDir, f, 'state.json'), 'utf8')) as FitState).epoch }))
+    .sort((a, b) => b.epoch - a.epoch);
+  return olds[0]?.dir ?? null;
 }
 
 function readF32(path: string): Float32Array {

@@ -14,4 +14,6 @@ export interface RunContext {
   makeLogger: (file?: string) => Logger;
   progress: boolean; // show a progress bar / per-epoch lines on standard error
   shouldStop: () => boolean; // SIGINT / SIGTERM received
+  /** Register a synchronous hook for a second signal, which quits at once; returns the unregister function. */
+  onAbort?: (hook: () => void) => () => void;
 }
