@@ -41,6 +41,8 @@ export interface TrainResult {
 export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<TrainResult> {
   const config: Config = ctx.config;
   const hash = configHash(config);
+  // Data and model are checked before a run folder exists: a bad combination leaves nothing behind.
+  modelSpec(config, dataFor(config));
 
   const folder = o.resume ?? createRunFolder(ctx.runsDir, o.command ?? 'train', config.name, hash);
   // One process per run: a second `--resume` while this one lives exits 2 (RunLockedError).
