@@ -42,10 +42,12 @@ export interface ReproduceResult {
   report: { html: string; markdown: string };
 }
 
-function sweepArgs(e: Experiment, mode: Mode) {
+export function sweepArgs(e: Experiment, mode: Mode) {
   const sets = [...(e.sets?.both ?? []), ...(e.sets?.[mode] ?? [])];
   const grid = Object.entries(e.grid).map(([k, v]) => parseGrid(`${k}=${v[mode]}`));
-  return { sets, grid };
+  // The teacher must see the same data as the student: the experiment's sets apply to it too.
+  const teacherSets = e.teacher ? [...sets, ...e.teacher.sets] : [];
+  return { sets, grid, teacherSets };
 }
 
 export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
@@ -63,7 +65,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
     let spec;
     if (dir && existsSync(join(dir, 'sweep.json'))) ({ dir, spec } = openSweep(dir, out));
     else {
-      const { sets, grid } = sweepArgs(e, o.mode);
+      const { sets, grid, teacherSets } = sweepArgs(e, o.mode);
       ({ dir, spec } = createSweep({
         configPath: join(REPO, e.config),
         sets,
@@ -74,7 +76,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
         name: e.id,
         runsDir: out,
         command: e.command,
-        ...(e.teacher ? { teacherConfig: join(REPO, e.teacher.config), teacherSets: e.teacher.sets } : {}),
+        ...(e.teacher ? { teacherConfig: join(REPO, e.teacher.config), teacherSets } : {}),
         argv: ['reproduce', `--${o.mode}`, '--only', e.id],
       }));
       progress.sweeps[e.id] = dir;

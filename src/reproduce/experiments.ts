@@ -12,7 +12,7 @@ export interface Experiment {
   sets?: { quick?: string[]; full?: string[]; both?: string[] };
   seeds: { quick: number; full: number };
   analyze: boolean;
-  teacher?: { config: string; sets: string[] };
+  teacher?: { config: string; sets: string[] }; // the experiment's sets (data, epochs) apply to it too
   only?: Mode; // run in this mode only
   method?: (values: Record<string, string>) => string; // headline tables: the method a job stands for
 }
@@ -21,6 +21,7 @@ const THEORY_QUICK = ['dataset.train_size=1500', 'train.epochs=15'];
 const M3 = '[m1,m2],[m1,m2,m3],[m1,m2,m3,m4]';
 const M6 = '[m1,m2],[m1,m2,m3],[m1,m2,m3,m4],[m1,m2,m3,m4,m5],[m1,m2,m3,m4,m5,m6]';
 const AVM_QUICK = ['dataset.train_size=2000', 'train.epochs=4'];
+const SYN_QUICK = ['dataset.train_size=2000', 'train.epochs=12'];
 const dropoutMethod = (v: Record<string, string>) => (Number(v['train.modality_dropout']) > 0 ? `dropout ${v['train.modality_dropout']}` : 'vanilla');
 
 export const EXPERIMENTS: Experiment[] = [
@@ -80,7 +81,8 @@ export const EXPERIMENTS: Experiment[] = [
     command: 'train',
     config: 'configs/synthetic/collapse.yaml',
     grid: { 'model.fusion.type': { quick: 'concat,sum,late', full: 'concat,sum,late' } },
-    seeds: { quick: 3, full: 5 },
+    sets: { quick: SYN_QUICK },
+    seeds: { quick: 2, full: 5 },
     analyze: true,
   },
   {
@@ -89,6 +91,7 @@ export const EXPERIMENTS: Experiment[] = [
     command: 'train',
     config: 'configs/synthetic/collapse.yaml',
     grid: { 'train.modality_dropout': { quick: '0,0.3', full: '0,0.3' } },
+    sets: { quick: SYN_QUICK },
     seeds: { quick: 3, full: 5 },
     analyze: true,
     method: dropoutMethod,
@@ -100,6 +103,7 @@ export const EXPERIMENTS: Experiment[] = [
     config: 'configs/kd/collapse-kd.yaml',
     teacher: { config: 'configs/synthetic/collapse.yaml', sets: ['modalities=[image]'] },
     grid: { 'distill.loss': { quick: 'feature', full: 'feature' } },
+    sets: { quick: SYN_QUICK },
     seeds: { quick: 3, full: 5 },
     analyze: true,
     method: () => 'KD (feature)',
@@ -110,6 +114,7 @@ export const EXPERIMENTS: Experiment[] = [
     command: 'reallocate',
     config: 'configs/ebr/collapse-ebr.yaml',
     grid: { 'ebr.train_substitution': { quick: '0.3', full: '0.3' } },
+    sets: { quick: SYN_QUICK },
     seeds: { quick: 3, full: 5 },
     analyze: true,
     method: () => 'EBR',
@@ -120,8 +125,8 @@ export const EXPERIMENTS: Experiment[] = [
     command: 'reallocate',
     config: 'configs/ebr/collapse-ebr.yaml',
     grid: { 'model.fusion.type': { quick: 'concat,sum,late', full: 'concat,sum,late' } },
-    sets: { both: ['ebr.train_substitution=0.3'] },
-    seeds: { quick: 3, full: 5 },
+    sets: { both: ['ebr.train_substitution=0.3'], quick: SYN_QUICK },
+    seeds: { quick: 2, full: 5 },
     analyze: true,
   },
   {

@@ -1,0 +1,37 @@
+// Sweeps the experiment registry (timm-style): every experiment's configs, grids and teachers are
+// valid in both modes, and a distillation teacher sees exactly the student's data.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfigFile } from '../config/load.js';
+import { sweepArgs } from '../commands/reproduce.js';
+import { REPO_ROOT } from '../test-support.js';
+import { EXPERIMENTS, experimentsFor, HEADLINES } from './experiments.js';
+
+test('every experiment parses in both modes, with every grid value', () => {
+  for (const mode of ['quick', 'full'] as const) {
+    for (const e of experimentsFor(mode)) {
+      const { sets, grid, teacherSets } = sweepArgs(e, mode);
+      for (const axis of grid) {
+        for (const v of axis.values) {
+          const c = loadConfigFile(join(REPO_ROOT, e.config), { overrides: [...sets, `${axis.key}=${v}`] });
+          if (e.teacher) {
+            const t = loadConfigFile(join(REPO_ROOT, e.teacher.config), { overrides: teacherSets });
+            assert.deepEqual(t.dataset, c.dataset, `${e.id} (${mode}): the teacher's dataset differs from the student's`);
+          }
+        }
+      }
+    }
+  }
+});
+
+test('ids are unique, headline experiments exist and name their methods', () => {
+  assert.equal(new Set(EXPERIMENTS.map((e) => e.id)).size, EXPERIMENTS.length);
+  for (const h of HEADLINES) {
+    for (const id of h.experiments) {
+      const e = EXPERIMENTS.find((x) => x.id === id);
+      assert.ok(e?.method, `${h.id}: ${id} has no method label`);
+    }
+    assert.ok(h.experiments.some((id) => EXPERIMENTS.find((x) => x.id === id)!.method!({ 'train.modality_dropout': '0' }) === 'vanilla'), `${h.id} has no vanilla baseline`);
+  }
+});
