@@ -100,7 +100,12 @@ test('SIGTERM stops after the epoch (interrupted); a second SIGINT quits at once
   const t0 = performance.now();
   const e = await q.done;
   assert.ok(performance.now() - t0 < 1500, 'the second SIGINT quits promptly');
-  assert.equal(e.code, 130, e.stderr);
+  if (e.code !== 130) {
+    // A race the test cannot exclude: the epoch ended within those 30 ms, the first stop completed,
+    // and the second signal reached a process already exiting. The run must still be interrupted.
+    assert.match(e.stderr, /stopped after epoch \d+/, `exit ${e.code} (${e.signal}) without a completed stop: ${e.stderr}`);
+    assert.ok(e.code === 0 || e.signal === 'SIGINT', `exit ${e.code} (${e.signal})`);
+  }
   assert.equal(readRun(run).status, 'interrupted');
   assert.ok(!existsSync(join(run, 'lock')));
   metricsOf(run); // no torn line

@@ -20,7 +20,7 @@ export interface Experiment {
 const THEORY_QUICK = ['dataset.train_size=1500', 'train.epochs=15'];
 const M3 = '[m1,m2],[m1,m2,m3],[m1,m2,m3,m4]';
 const M6 = '[m1,m2],[m1,m2,m3],[m1,m2,m3,m4],[m1,m2,m3,m4,m5],[m1,m2,m3,m4,m5,m6]';
-const AVM_QUICK = ['dataset.train_size=2000', 'train.epochs=4'];
+const AVM_QUICK = ['dataset.train_size=1500', 'train.epochs=4'];
 const SYN_QUICK = ['dataset.train_size=2000', 'train.epochs=12'];
 const dropoutMethod = (v: Record<string, string>) => (Number(v['train.modality_dropout']) > 0 ? `dropout ${v['train.modality_dropout']}` : 'vanilla');
 
