@@ -56,9 +56,9 @@ export function dataCommand(): Command {
         await selectBackend(o.backend as BackendChoice);
         loadDataset(datasetFromArg(target));
       }
-      if (o.json) printJson({ dataset: target, ok: bad.length === 0, files: lines });
+      if (o.json) printJson({ dataset: target, ok: bad.length === 0, files: lines.map((l) => ({ ...l, actual: l.actual ?? 'missing' })) });
       else {
-        for (const l of lines) console.log(`${l.ok ? 'ok  ' : 'BAD '} ${l.file}${l.ok ? '' : ` (expected ${l.expected}, found ${l.actual})`}`);
+        for (const l of lines) console.log(`${l.ok ? 'ok  ' : 'BAD '} ${l.file}${l.ok ? '' : ` (expected ${l.expected}, found ${l.actual ?? 'missing'})`}`);
         console.log(bad.length === 0 ? `${target}: ${lines.length} files verified, and the dataset loads` : `${target}: ${bad.length} of ${lines.length} files do not match`);
       }
       if (bad.length) throw new UsageError(`${target}: ${bad.length} file${bad.length > 1 ? 's' : ''} failed verification (first: ${bad[0].file})`);

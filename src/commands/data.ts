@@ -1,12 +1,11 @@
 // `mmc data list|info|verify`: what datasets there are, what one holds, and whether its files are intact.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { datasetSchema } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import { embeddedDatasetDir, verifyFiles } from '../data/audio/clips.js';
+import { embeddedDatasetDir, sha256, verifyFiles, type FileCheck } from '../data/audio/clips.js';
 import { AVMNIST_FILES } from '../data/avmnist.js';
 import { MANIFEST_FILE, manifestFiles, readManifest } from '../data/folder-manifest.js';
 import { DATASETS, loadDataset } from '../data/registry.js';
@@ -106,26 +105,22 @@ export function formatInfo(i: DatasetInfo): string {
   return lines.join('\n');
 }
 
-export interface VerifyLine {
-  file: string;
-  ok: boolean;
-  expected: string;
-  actual: string;
-}
+/** One checked file (`actual` null when it is missing). */
+export type VerifyLine = FileCheck;
 
-const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const sha256File = (path: string) => sha256(readFileSync(path));
 
 /** Checksums of the embedded avmnist-mini files (audio features and the mnist package's digits). */
 export function verifyEmbedded(): VerifyLine[] {
   const dir = embeddedDatasetDir('avmnist-mini');
-  const out: VerifyLine[] = verifyFiles(dir).map((l) => ({ ...l, file: join(dir, l.file), actual: l.actual ?? 'missing' }));
+  const out: VerifyLine[] = verifyFiles(dir).map((l) => ({ ...l, file: join(dir, l.file) }));
   const pkg = JSON.parse(readFileSync(join(dir, 'mnist-package.json'), 'utf8')) as { version: string; files: Record<string, { sha256: string }> };
   const root = dirname(createRequire(import.meta.url).resolve('mnist/package.json'));
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
   out.push({ file: join(root, 'package.json'), ok: version === pkg.version, expected: `version ${pkg.version}`, actual: `version ${version}` });
   for (const [rel, { sha256: want }] of Object.entries(pkg.files)) {
     const path = join(root, rel);
-    const got = existsSync(path) ? sha256(path) : 'missing';
+    const got = existsSync(path) ? sha256File(path) : null;
     out.push({ file: path, ok: got === want, expected: want, actual: got });
   }
   return out;
@@ -139,9 +134,9 @@ export function verifyFolder(path: string): VerifyLine[] {
   for (const { file } of manifestFiles(manifest)) {
     const want = manifest.sha256[file];
     const p = join(dir, file);
-    if (!existsSync(p)) out.push({ file: p, ok: false, expected: want ?? 'a file', actual: 'missing' });
+    if (!existsSync(p)) out.push({ file: p, ok: false, expected: want ?? 'a file', actual: null });
     else if (want) {
-      const got = sha256(p);
+      const got = sha256File(p);
       out.push({ file: p, ok: got === want, expected: want, actual: got });
     }
   }

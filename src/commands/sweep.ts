@@ -13,6 +13,7 @@ import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../run
 import type { Logger } from '../run/logger.js';
 import { stamp } from '../run/run-folder.js';
 import type { Analysis } from './analyze.js';
+import { describe } from '../stats/describe.js';
 
 const MMC_BIN = fileURLToPath(new URL('../../../bin/mmc', import.meta.url));
 
@@ -308,9 +309,7 @@ export function groupStats(rows: SweepRow[], metric: string): GroupStat[] {
     groups.set(key, g);
   }
   return [...groups.values()].map((g) => {
-    const n = g.xs.length;
-    const mean = g.xs.reduce((a, b) => a + b, 0) / n;
-    const std = n > 1 ? Math.sqrt(g.xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+    const { n, mean, std } = describe(g.xs);
     return { values: g.values, n, mean, std };
   });
 }

@@ -24,15 +24,19 @@ export function labels(a: NpyArray, classes: number, label: string): Int32Array 
   return y;
 }
 
-/** NaN or ±Inf in a present sample is an error; absent samples (present[i] = 0) are zeroed. */
+/** Absent samples (present[i] = 0) are zeroed: never read as data, the protocol replaces them at the encoder output. */
+export function zeroAbsent(x: Float32Array, n: number, present: Uint8Array): void {
+  const d = x.length / n;
+  for (let i = 0; i < n; i++) if (present[i] === 0) x.fill(0, i * d, (i + 1) * d);
+}
+
+/** NaN or ±Inf in a present sample is an error; absent samples are zeroed first. */
 export function checkFinite(x: Float32Array, n: number, label: string, present?: Uint8Array): void {
+  if (present) zeroAbsent(x, n, present);
   const d = x.length / n;
   for (let i = 0; i < n; i++) {
+    if (present && present[i] === 0) continue;
     const row = x.subarray(i * d, (i + 1) * d);
-    if (present && present[i] === 0) {
-      row.fill(0); // never read as data: the protocol replaces the modality at the encoder output
-      continue;
-    }
     for (let j = 0; j < d; j++) {
       if (!Number.isFinite(row[j])) throw new UsageError(`${label}: row ${i}, value ${j} is ${row[j]}${present ? ' in a sample marked present' : ''} (mark the sample absent in a present array, or fix the value)`);
     }
@@ -51,9 +55,9 @@ export function presence(a: NpyArray, n: number, label: string): Uint8Array {
   return p;
 }
 
-/** z-score with statistics of the training split's present samples: per feature, one global pair, or none. */
-export function standardize(train: Float32Array, others: Float32Array[], n: number, mode: 'feature' | 'global' | 'none', present?: Uint8Array): void {
-  if (mode === 'none' || n === 0) return;
+/** z-score with statistics of the training split's present samples: per feature, one global pair, or none. Returns the statistics used. */
+export function standardize(train: Float32Array, others: Float32Array[], n: number, mode: 'feature' | 'global' | 'none', present?: Uint8Array): { mean: Float64Array; sd: Float64Array } | null {
+  if (mode === 'none' || n === 0) return null;
   const d = train.length / n;
   const groups = mode === 'feature' ? d : 1;
   const sum = new Float64Array(groups);
@@ -67,7 +71,7 @@ export function standardize(train: Float32Array, others: Float32Array[], n: numb
       sum[g] += train[i * d + j];
     }
   }
-  if (count === 0) return;
+  if (count === 0) return null;
   const per = mode === 'feature' ? count : count * d;
   const mean = sum.map((s) => s / per);
   for (let i = 0; i < n; i++) {
@@ -86,4 +90,5 @@ export function standardize(train: Float32Array, others: Float32Array[], n: numb
         x[i * d + j] = (x[i * d + j] - mean[g]) / sd[g];
       }
   }
+  return { mean, sd };
 }

@@ -4,6 +4,7 @@
 // across splits. Everything random (image split, pairing, noise) comes from dataset.seed.
 import { Rng } from '../core/rng.js';
 import type { AvmnistMiniDatasetConfig } from '../config/schema.js';
+import { standardize } from './array-checks.js';
 import { loadAudioClips, type AudioClips } from './audio/clips.js';
 import { loadMnistDigits } from './mnist-digits.js';
 import { removeEnergy } from './pca.js';
@@ -76,17 +77,7 @@ export function loadAvmnistMini(cfg: AvmnistMiniDatasetConfig): Dataset & { clip
 
   const pca = removeEnergy(splits.train.x.image, splits.train.n, 784, cfg.image.energy_removed, [splits.val.x.image, splits.test.x.image], cfg.seed);
   // Audio in dB is standardised with the training split's scalar mean and sd (images stay in [0, 1]-ish pixel units).
-  const a = splits.train.x.audio;
-  let mu = 0;
-  for (let i = 0; i < a.length; i++) mu += a[i];
-  mu /= a.length;
-  let sd = 0;
-  for (let i = 0; i < a.length; i++) sd += (a[i] - mu) ** 2;
-  sd = Math.sqrt(sd / a.length) || 1;
-  for (const s of SPLITS) {
-    const x = splits[s].x.audio;
-    for (let i = 0; i < x.length; i++) x[i] = (x[i] - mu) / sd;
-  }
+  const audioStats = standardize(splits.train.x.audio, [splits.val.x.audio, splits.test.x.audio], splits.train.n, 'global')!;
 
   const voicesIn = (s: SplitName) => voiceSplit.filter((v) => v === s).length;
   const clipsUsed = (s: SplitName) => new Set(clipOf[s]).size;
@@ -103,7 +94,7 @@ export function loadAvmnistMini(cfg: AvmnistMiniDatasetConfig): Dataset & { clip
     info: {
       image_components_kept: pca.kept,
       image_energy_removed: pca.removed,
-      audio_standardisation: { mean_db: mu, sd_db: sd },
+      audio_standardisation: { mean_db: audioStats.mean[0], sd_db: audioStats.sd[0] },
       voices: { train: voicesIn('train'), val: voicesIn('val'), test: voicesIn('test') },
       distinct_clips_used: { train: clipsUsed('train'), val: clipsUsed('val'), test: clipsUsed('test') },
     },

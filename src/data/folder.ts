@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FolderDatasetConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import { checkFinite, labels, presence, samples, standardize } from './array-checks.js';
+import { checkFinite, labels, presence, samples, standardize, zeroAbsent } from './array-checks.js';
 import { readManifest, type Manifest } from './folder-manifest.js';
 import { readNpy } from './npy.js';
 import { hashSplits } from './synthetic.js';
@@ -47,7 +47,7 @@ export function loadFolder(cfg: FolderDatasetConfig): Dataset {
     standardize(t.x[mod.name], [splits.val.x[mod.name], splits.test.x[mod.name]], t.n, cfg.standardize, t.present?.[mod.name]);
     for (const s of SPLITS) {
       const p = splits[s].present?.[mod.name];
-      if (p) checkFinite(splits[s].x[mod.name], splits[s].n, mod.name, p); // re-zero absent rows after the shift
+      if (p) zeroAbsent(splits[s].x[mod.name], splits[s].n, p); // the shift moved absent rows off zero
     }
   }
   return {

@@ -1,6 +1,5 @@
 // Grouped bar charts with ±std error bars (vega-lite → SVG, headless like bandChartSvg).
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import { specToSvg } from './plot.js';
 
 export interface Bar {
   category: string; // x axis group (e.g. a grid point)
@@ -16,14 +15,6 @@ export interface BarChart {
   xLabel: string;
   yLabel: string;
   bars: Bar[];
-}
-
-export async function specToSvg(spec: unknown): Promise<string> {
-  const compiled = vl.compile(spec as vl.TopLevelSpec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
 }
 
 /** Mean bars, one group per category and one bar per series, with a ±1 std rule. */

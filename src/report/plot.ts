@@ -40,7 +40,12 @@ export async function bandChartSvg(c: BandChart): Promise<string> {
       { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: c.yLabel }, color } },
     ],
   };
-  const compiled = vl.compile(spec as unknown as vl.TopLevelSpec).spec;
+  return specToSvg(spec);
+}
+
+/** A vega-lite spec rendered headless to an SVG string. */
+export async function specToSvg(spec: unknown): Promise<string> {
+  const compiled = vl.compile(spec as vl.TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();

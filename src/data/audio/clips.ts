@@ -58,7 +58,8 @@ export function embeddedDatasetDir(name: string): string {
   return fileURLToPath(new URL(`../../../../datasets/${name}`, import.meta.url));
 }
 
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+/** sha256 of bytes, lower-case hex (also `mmc data verify`). */
+export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 function readManifest(dir: string): Manifest {
   const path = join(dir, 'manifest.json');
