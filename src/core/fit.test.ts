@@ -5,36 +5,39 @@ import { modelSpec } from '../commands/setup.js';
 import { generateSynthetic } from '../data/synthetic.js';
 import { quickConfig, useBackend } from '../test-support.js';
 import { Adam } from './adam.js';
-import { fit, initialFitState, trainStep, type EpochRecord } from './fit.js';
+import { fit, initialFitState, NonFiniteError, trainStep, type EpochRecord } from './fit.js';
 import { FusionModel } from './model.js';
 import { Rng } from './rng.js';
 import { disposeSplit, toTensors } from './tensors.js';
 
 before(() => useBackend('wasm'));
 
-async function runFit(overrides: string[], epochs: number) {
+async function runFit(overrides: string[], epochs: number, weightDecay = 0) {
   const cfg = quickConfig([`train.epochs=${epochs}`, ...overrides]);
   const data = generateSynthetic(cfg.dataset as Parameters<typeof generateSynthetic>[0]);
   const rng = new Rng(cfg.seed);
   const model = new FusionModel(modelSpec(cfg, data), rng.fork());
-  const opt = new Adam(model.params, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
+  const opt = new Adam(model.params, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay });
   const names = model.modalityNames;
   const train = toTensors(data.splits.train, names);
   const val = toTensors(data.splits.val, names);
   const records: EpochRecord[] = [];
   const counts: number[] = [];
-  await fit(model, opt, train, val, cfg.train, initialFitState(rng.fork()), false, {
-    onEpochEnd: (r) => {
-      records.push(r);
-      counts.push(tf.memory().numTensors);
-    },
-  });
-  const weights = (await model.weightValues()).map((w) => Array.from(w.data));
-  disposeSplit(train);
-  disposeSplit(val);
-  model.dispose();
-  opt.dispose();
-  return { records, counts, weights };
+  try {
+    await fit(model, opt, train, val, cfg.train, initialFitState(rng.fork()), false, {
+      onEpochEnd: (r) => {
+        records.push(r);
+        counts.push(tf.memory().numTensors);
+      },
+    });
+    const weights = (await model.weightValues()).map((w) => Array.from(w.data));
+    return { records, counts, weights };
+  } finally {
+    disposeSplit(train);
+    disposeSplit(val);
+    model.dispose();
+    opt.dispose();
+  }
 }
 
 const timeless = (r: EpochRecord) => ({ ...r, samples_per_s: 0, epoch_s: 0 });
@@ -60,6 +63,13 @@ test('numTensors stays flat across training steps and epochs, and a finished fit
   disposeSplit(train);
   model.dispose();
   opt.dispose();
+});
+
+test('a run stopped by a non-finite loss leaves no tensor behind', async () => {
+  // lr 3 with weight decay 1 overflows float32 in epoch 4 (as in test/crash.test.ts).
+  const start = tf.memory().numTensors;
+  await assert.rejects(runFit(['train.optimizer.lr=3'], 4, 1), (e: unknown) => e instanceof NonFiniteError && /epoch 4/.test(e.message));
+  assert.equal(tf.memory().numTensors, start);
 });
 
 test('training is deterministic for a seed, and the loss falls', async () => {

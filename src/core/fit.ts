@@ -220,7 +220,9 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
     try {
       if (!Number.isFinite(lossSum)) {
         if (!kept.length) throw bail(new NonFiniteError('training loss sum', s.epoch + 1, null, null, stepsPerEpoch));
-        const per = (await tf.tidy(() => tf.stack(kept)).data()) as Float32Array; // [loss·batch, correct] per step
+        const stacked = tf.stack(kept);
+        const per = (await stacked.data()) as Float32Array; // [loss·batch, correct] per step
+        stacked.dispose();
         let b = 0;
         while (b < kept.length - 1 && Number.isFinite(per[2 * b])) b++;
         throw bail(new NonFiniteError('loss', s.epoch + 1, s.step - kept.length + b + 1, b + 1, stepsPerEpoch));
