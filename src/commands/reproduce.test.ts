@@ -35,3 +35,15 @@ test('headline: mean ± std per method, and the exact two-sided Wilcoxon p again
   assert.match(md, /## Synthetic collapse benchmark/);
   assert.doesNotMatch(md, /## avmnist-mini/); // no sweeps for it: no table
 });
+
+test('headline (full): a weak-only model shows in the strong-missing column only, tested against vanilla over paired seeds', () => {
+  const root = mkdtempSync(join(tmpdir(), 'mmc-headline-'));
+  const vanilla = sweep(root, 'v', [0.2, 0.3, 0.1].map((a, seed) => ({ values: { 'train.modality_dropout': '0' }, seed, metrics: { test_acc: 0.9, 'alone_acc.audio': a } })));
+  const audioOnly = sweep(root, 'u', [0.7, 0.75, 0.8].map((test_acc, seed) => ({ values: { modalities: '[audio]' }, seed, metrics: { test_acc } })));
+  const md = headlineMarkdown({ mode: 'full', sweeps: { 'synthetic-vanilla': vanilla, 'synthetic-unimodal': audioOnly }, seconds: {} }, 'full');
+  const row = md.split('\n').find((l) => l.startsWith('| audio-only model (n=3)'))!;
+  // all present: — (the model has no image); image missing: 75.0 ± 5.0, every paired difference positive → p = 0.25
+  assert.match(row, /^\| audio-only model \(n=3\) \| — \| 75\.0 ± 5\.0 \[[\d.]+, [\d.]+\] p=0\.25 \| — \| — \| — \|$/);
+  // quick mode has no such experiment: the row is not read even when a sweep is named
+  assert.doesNotMatch(headlineMarkdown({ mode: 'quick', sweeps: { 'synthetic-vanilla': vanilla, 'synthetic-unimodal': audioOnly }, seconds: {} }, 'quick'), /audio-only/);
+});

@@ -111,7 +111,8 @@ export function headlineMarkdown(progress: Progress, mode: Mode): string {
       if (!dir || !e?.method || !existsSync(join(dir, 'results.jsonl'))) continue;
       for (const r of readJsonl<SweepRow>(join(dir, 'results.jsonl'))) {
         if (r.status !== 'finished') continue;
-        rows.push({ method: e.method(r.values), seed: r.seed, ...r.metrics });
+        // A weak-only model's accuracy is what fusion could reach with the strong modality missing.
+        rows.push(e.unimodal ? { method: e.method(r.values), seed: r.seed, [`alone_acc.${h.weak}`]: r.metrics.test_acc } : { method: e.method(r.values), seed: r.seed, ...r.metrics });
       }
     }
     if (!rows.length) continue;

@@ -35,3 +35,17 @@ test('ids are unique, headline experiments exist and name their methods', () => 
     assert.ok(h.experiments.some((id) => EXPERIMENTS.find((x) => x.id === id)!.method!({ 'train.modality_dropout': '0' }) === 'vanilla'), `${h.id} has no vanilla baseline`);
   }
 });
+
+test("each headline's weak-only model trains exactly the weak modality on the fusion models' data", () => {
+  for (const h of HEADLINES) {
+    const uni = h.experiments.map((id) => EXPERIMENTS.find((x) => x.id === id)!).filter((e) => e.unimodal);
+    assert.equal(uni.length, 1, `${h.id}: one weak-only model`);
+    const vanilla = EXPERIMENTS.find((x) => h.experiments.includes(x.id) && x.method?.({ 'train.modality_dropout': '0' }) === 'vanilla')!;
+    const u = sweepArgs(uni[0], 'full');
+    const c = loadConfigFile(join(REPO_ROOT, uni[0].config), { overrides: [...u.sets, ...u.grid.flatMap((a) => a.values.map((v) => `${a.key}=${v}`))] });
+    assert.deepEqual(c.modalities, [h.weak]);
+    const v = loadConfigFile(join(REPO_ROOT, vanilla.config), { overrides: sweepArgs(vanilla, 'full').sets });
+    assert.deepEqual(c.dataset, v.dataset, `${h.id}: the weak-only model sees other data than vanilla fusion`);
+    assert.deepEqual(c.train, v.train);
+  }
+});
