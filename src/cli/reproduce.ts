@@ -11,6 +11,7 @@ interface ReproduceOpts {
   out?: string;
   workers: string;
   only?: string;
+  seeds?: string;
   backend?: string;
   json?: boolean;
   quiet?: boolean;
@@ -24,6 +25,7 @@ export function reproduceCommand(): Command {
     .option('--out <dir>', 'output folder (default runs/reproduce-quick or runs/reproduce-full); rerunning resumes it')
     .option('--workers <n>', 'jobs run at once (one process each)', '2')
     .option('--only <ids>', `comma-separated experiment ids (${EXPERIMENTS.map((e) => e.id).join(', ')})`)
+    .option('--seeds <n>', "seeds per grid point for every experiment instead of the registry's (quick 3, full 5); with n seeds the smallest two-sided Wilcoxon p is 2/2^n, so p < 0.05 needs 6")
     .addOption(new Option('--backend <name>', 'tfjs backend for every job').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'only warnings and errors on stderr')
@@ -32,10 +34,12 @@ export function reproduceCommand(): Command {
       const mode = o.full ? 'full' : 'quick';
       const workers = Number(o.workers);
       if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers ${o.workers}: expected an integer ≥ 1`);
+      const seeds = o.seeds === undefined ? undefined : Number(o.seeds);
+      if (seeds !== undefined && (!Number.isInteger(seeds) || seeds < 1 || seeds > 100)) throw new UsageError(`--seeds ${o.seeds}: expected an integer from 1 to 100`);
       const only = o.only?.split(',').map((s) => s.trim()).filter(Boolean);
       for (const id of only ?? []) if (!EXPERIMENTS.some((e) => e.id === id)) throw new UsageError(`--only ${id}: no such experiment (${EXPERIMENTS.map((e) => e.id).join(', ')})`);
       const log = createLogger({ level: o.quiet ? 'warn' : 'info' });
-      const r = await reproduce({ mode, out: o.out ?? `runs/reproduce-${mode}`, workers, backend: o.backend, only, log });
+      const r = await reproduce({ mode, out: o.out ?? `runs/reproduce-${mode}`, workers, backend: o.backend, only, seeds, log });
       if (o.json) printJson(r);
       else {
         process.stdout.write(r.headline + '\n');

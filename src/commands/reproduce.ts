@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseGrid } from '../config/grid.js';
 import { experimentsFor, HEADLINES, type Experiment, type Mode } from '../reproduce/experiments.js';
+import { UsageError } from '../errors.js';
 import type { Logger } from '../run/logger.js';
 import { readJsonl, writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
 import { bootstrapCI, describe, pairedTests } from '../stats/index.js';
@@ -22,11 +23,13 @@ export interface ReproduceOptions {
   workers: number;
   backend?: string;
   only?: string[]; // experiment ids
+  seeds?: number; // seeds per grid point for every experiment, instead of the registry's
   log: Logger;
 }
 
 interface Progress {
   mode: Mode;
+  seeds?: number; // --seeds, when given; a resume keeps it
   sweeps: Record<string, string>; // experiment id → sweep folder
   seconds: Record<string, number>;
 }
@@ -56,7 +59,12 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   mkdirSync(out, { recursive: true });
   const progressFile = join(out, 'reproduce.json');
   const progress: Progress = existsSync(progressFile) ? (JSON.parse(readFileSync(progressFile, 'utf8')) as Progress) : { mode: o.mode, sweeps: {}, seconds: {} };
-  if (progress.mode !== o.mode) throw new Error(`${out} holds a --${progress.mode} reproduction; use another --out for --${o.mode}`);
+  if (progress.mode !== o.mode) throw new UsageError(`${out} holds a --${progress.mode} reproduction; use another --out for --${o.mode}`);
+  // A resumed folder keeps its seed count: mixing counts would pair seeds that other sweeps lack.
+  if (o.seeds !== undefined && o.seeds !== progress.seeds && Object.keys(progress.sweeps).length) {
+    throw new UsageError(`${out} was started with ${progress.seeds ? `--seeds ${progress.seeds}` : "the registry's seed counts"}; rerun with ${progress.seeds ? `--seeds ${progress.seeds}` : 'no --seeds'} to resume it, or use another --out`);
+  }
+  if (o.seeds !== undefined) progress.seeds = o.seeds;
   const list = experimentsFor(o.mode).filter((e) => !o.only || o.only.includes(e.id));
   let failed = 0;
   for (const [i, e] of list.entries()) {
@@ -70,7 +78,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
         configPath: join(REPO, e.config),
         sets,
         grid,
-        seeds: e.seeds[o.mode],
+        seeds: progress.seeds ?? e.seeds[o.mode],
         varyDataSeed: true,
         analyze: e.analyze,
         name: e.id,

@@ -1,0 +1,42 @@
+// End-to-end: `mmc reproduce --seeds` on one small experiment, and the resume guards (exit 2).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { MMC_BIN, REPO_ROOT } from '../src/test-support.js';
+
+function mmc(args: string[]) {
+  const r = spawnSync(process.execPath, [MMC_BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('reproduce --seeds N runs N seeds per grid point; a resume keeps N and refuses another N or mode', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'mmc-reproduce-')), 'r');
+  // fig4 in quick mode: two grid points, no analysis — the smallest experiment in the registry.
+  const r = mmc(['reproduce', '--quick', '--only', 'fig4', '--seeds', '1', '--out', out, '--json', '-q']);
+  assert.equal(r.code, 0, r.stderr);
+  const res = JSON.parse(r.stdout);
+  assert.equal(res.failed_jobs, 0);
+  const rows = readFileSync(join(res.sweeps.fig4, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(rows.map((x) => x.seed), [0, 0], 'one seed for each of the two grid points');
+  assert.equal(JSON.parse(readFileSync(join(out, 'reproduce.json'), 'utf8')).seeds, 1);
+
+  // Resuming without --seeds keeps 1 (nothing left to run); another count or mode is refused.
+  const again = mmc(['reproduce', '--quick', '--only', 'fig4', '--out', out, '--json', '-q']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout).sweeps.fig4, res.sweeps.fig4);
+  const other = mmc(['reproduce', '--quick', '--only', 'fig4', '--seeds', '2', '--out', out, '-q']);
+  assert.equal(other.code, 2);
+  assert.match(other.stderr, /^mmc: error: .*\/r was started with --seeds 1; rerun with --seeds 1 to resume it, or use another --out\n$/);
+  const full = mmc(['reproduce', '--full', '--only', 'fig4', '--out', out, '-q']);
+  assert.equal(full.code, 2);
+  assert.match(full.stderr, /^mmc: error: .*\/r holds a --quick reproduction; use another --out for --full\n$/);
+
+  for (const bad of ['0', '1.5', 'x', '101']) {
+    const b = mmc(['reproduce', '--seeds', bad, '--out', join(out, 'never')]);
+    assert.equal(b.code, 2, bad);
+    assert.match(b.stderr, new RegExp(`^mmc: error: --seeds ${bad.replace('.', '\\.')}: expected an integer from 1 to 100\\n$`));
+  }
+});
