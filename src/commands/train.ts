@@ -42,23 +42,22 @@ export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<Trai
   const config: Config = ctx.config;
   const hash = configHash(config);
   // Data and model are checked before a run folder exists: a bad combination leaves nothing behind.
-  modelSpec(config, dataFor(config));
+  const dataset = dataFor(config);
+  const spec = modelSpec(config, dataset);
 
   const folder = o.resume ?? createRunFolder(ctx.runsDir, o.command ?? 'train', config.name, hash);
   // One process per run: a second `--resume` while this one lives exits 2 (RunLockedError).
   const unlock = folder.lock();
   try {
-    return await trainLocked(ctx, o, folder, unlock);
+    return await trainLocked(ctx, o, folder, unlock, { hash, dataset, spec });
   } finally {
     unlock();
   }
 }
 
-async function trainLocked(ctx: RunContext, o: TrainOptions, folder: RunFolder, unlock: () => void): Promise<TrainResult> {
+async function trainLocked(ctx: RunContext, o: TrainOptions, folder: RunFolder, unlock: () => void, checked: { hash: string; dataset: ReturnType<typeof dataFor>; spec: ReturnType<typeof modelSpec> }): Promise<TrainResult> {
   const config: Config = ctx.config;
-  const hash = configHash(config);
-  const dataset = dataFor(config);
-  const spec = modelSpec(config, dataset);
+  const { hash, dataset, spec } = checked;
   const binary = dataset.task === 'binary';
   const started = new Date().toISOString();
   // pid and host let listings and --resume tell a live run from one killed while `running`.
