@@ -17,7 +17,7 @@ import type { RunContext } from '../run/context.js';
 import { openRunFolder, type RunFolder } from '../run/run-folder.js';
 import type { Analysis } from './analyze.js';
 import { configHash, dataFor, modalityNames, modelSpec } from './setup.js';
-import { train, type TrainResult } from './train.js';
+import { finishedResult, train, type TrainResult } from './train.js';
 
 export interface Pair {
   from: string; // teacher modality (its encoder output is the target of feature/cosine losses)
@@ -77,6 +77,9 @@ export function resolvePairs(c: Config, t: Teacher): Pair[] {
 }
 
 export async function distill(ctx: RunContext, teacherRef: string, o: { resume?: RunFolder; stopAfter?: number } = {}): Promise<TrainResult & { pairs: Pair[] }> {
+  // Before the teacher is read: a finished run needs nothing (its saved config names the pairs).
+  const done = o.resume ? finishedResult(ctx, o.resume) : null;
+  if (done) return { ...done, pairs: ctx.config.distill.pairs };
   const teacher = checkTeacher(teacherRef, ctx.runsDir, ctx.config);
   const pairs = resolvePairs(ctx.config, teacher);
   // The saved config names the teacher and the pairs, so `mmc distill --config runs/…/config.yaml` repeats it.

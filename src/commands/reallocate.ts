@@ -1,7 +1,10 @@
 // `mmc reallocate`: train a fusion model with Explicit Basis Reallocation (paper §2), log the
 // discriminator's accuracy and the g-space similarity every epoch, and store the similarity ranking
 // that the substitute protocol of `mmc eval` uses.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { UsageError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { adversarialTerm, discriminationLoss, gSpaceStats } from '../core/ebr.js';
 import type { ExtraLoss } from '../core/fit.js';
@@ -57,6 +60,18 @@ export function similarityRanking(names: string[], cos: Record<string, number>):
   return Object.fromEntries(names.map((m) => [m, names.filter((k) => k !== m).sort((a, b) => sim(m, b) - sim(m, a))]));
 }
 
+type EbrResult = { similarity: Record<string, number>; ranking: Record<string, string[]>; disc_acc: number };
+
+// TODO(records): use the records module's reader once it lands.
+function readEbr(runDir: string): EbrResult {
+  const file = join(runDir, 'ebr.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as EbrResult;
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read the finished run's EBR record (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
 export async function reallocate(ctx: RunContext, o: { resume?: RunFolder; stopAfter?: number } = {}): Promise<TrainResult & { ebr: { similarity: Record<string, number>; ranking: Record<string, string[]>; disc_acc: number } | null }> {
   const config: Config = { ...ctx.config, ebr: { ...ctx.config.ebr, enabled: true } };
   const e = config.ebr;
@@ -103,5 +118,6 @@ export async function reallocate(ctx: RunContext, o: { resume?: RunFolder; stopA
   };
   const r = await train({ ...ctx, config }, { command: 'reallocate', prepare, epochExtras, beforeFinish, resume: o.resume, stopAfter: o.stopAfter });
   if (r.status !== 'finished') return { ...r, ebr: null };
-  return { ...r, ebr };
+  // A resume of a run that had already finished trains nothing: its ebr.json is the result.
+  return { ...r, ebr: ebr ?? readEbr(r.run) };
 }

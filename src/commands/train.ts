@@ -1,5 +1,5 @@
 // `mmc train`: a fresh run, or `--resume` of an interrupted one, writing the run folder.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { configToYaml } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -38,7 +38,29 @@ export interface TrainResult {
   summary: Record<string, unknown>;
 }
 
+/**
+ * `--resume` of a run that had already finished (a scheduler requeued a job that in fact ended) is a
+ * no-op success: the run's own result, from its summary.json, and nothing written. null otherwise.
+ */
+export function finishedResult(ctx: RunContext, folder: RunFolder): TrainResult | null {
+  if (folder.readRun().status !== 'finished') return null;
+  ctx.log.info({ run: folder.id }, `run ${folder.id} already finished; nothing to resume`);
+  return { run: folder.dir, status: 'finished', summary: readSummary(folder) };
+}
+
+// TODO(records): use the records module's reader once it lands.
+function readSummary(folder: RunFolder): Record<string, unknown> {
+  const file = folder.path('summary.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read the finished run's summary (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
 export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<TrainResult> {
+  const done = o.resume ? finishedResult(ctx, o.resume) : null;
+  if (done) return done;
   const config: Config = ctx.config;
   const hash = configHash(config);
   // Data and model are checked before a run folder exists: a bad combination leaves nothing behind.
@@ -63,8 +85,10 @@ async function trainLocked(ctx: RunContext, o: TrainOptions, folder: RunFolder, 
   // pid and host let listings and --resume tell a live run from one killed while `running`.
   const me = selfProcess();
   if (o.resume) {
+    // It may have finished while we waited for its lock.
+    const done = finishedResult(ctx, folder);
+    if (done) return done;
     const prev = folder.readRun();
-    if (prev.status === 'finished') throw new UsageError(`run ${folder.id} already finished; nothing to resume`);
     folder.updateRun({ status: 'running', ended: null, resumed: [...(prev.resumed ?? []), started], error: undefined, ...me });
   } else {
     writeFileAtomic(folder.path('config.yaml'), configToYaml(config));

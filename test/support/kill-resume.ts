@@ -96,7 +96,7 @@ export function lockedBy(runsDir: string, pid: number | undefined): boolean {
 }
 
 /** Run `args` to the end; `startMs`: when its run's lock appeared (start-up: node, tfjs, data), `ms`: the whole run. */
-export async function timedRun(args: string[], runsDir: string): Promise<{ run: string; ms: number; startMs: number; done: Done }> {
+export async function timedRun(args: string[], runsDir: string): Promise<Ref> {
   const p = spawnMmc(args);
   const t0 = performance.now();
   let startMs = NaN;
@@ -108,12 +108,13 @@ export async function timedRun(args: string[], runsDir: string): Promise<{ run: 
   }
   const done = await p.done;
   if (done.code !== 0) throw new Error(`${args.join(' ')} exited ${done.code}: ${done.stderr}`);
-  return { run: (JSON.parse(done.stdout) as { run: string }).run, ms: done.ms, startMs: Number.isNaN(startMs) ? 0 : startMs, done };
+  return { run: (JSON.parse(done.stdout) as { run: string }).run, ms: done.ms, startMs: Number.isNaN(startMs) ? 0 : startMs, stdout: done.stdout };
 }
 
 export interface CaseResult {
   verb: string;
-  kills: number; // SIGKILLs that landed (the process died of them)
+  kills: number; // SIGKILLs that landed while the run was still going (run.json not yet `finished`)
+  late: number; // SIGKILLs that landed after run.json said `finished` (the process was exiting): a valid outcome
   resumes: number; // `--resume` invocations
   restarts: number; // fresh starts because a kill came before the run folder had run.json
   identical: boolean;
@@ -121,37 +122,58 @@ export interface CaseResult {
   run: string | null;
 }
 
+/** Epochs of every run made by freshArgs (train.epochs=5). */
+export const EPOCHS = 5;
+
+const metricsLines = (run: string | null): number => {
+  try {
+    return run ? readFileSync(join(run, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).length : 0;
+  } catch {
+    return 0;
+  }
+};
+
 /**
- * One case: start a fresh run, SIGKILL it at a time drawn from `rng` within `refMs`, resume it
- * (killing each attempt again while `maxKills` allows and `rng` says so), until it finishes; then
- * compare with the reference run.
+ * One case: start a fresh run and SIGKILL it at a point drawn from `rng`, resume it (killing each
+ * attempt again while `maxKills` allows and `rng` says so), until it finishes; then compare with the
+ * reference run. A kill is placed on an observable event plus a random offset: once the process
+ * holds the run's lock and metrics.jsonl has k records (k drawn from 0..EPOCHS−1), it waits a random
+ * fraction of 1.2 reference epochs. Such a kill can still land after the run finished (the last
+ * epoch, a loaded machine); that is a valid outcome, counted as `late`, and the following `--resume`
+ * must then be a no-op success that leaves the same result.
  */
-export async function killResumeCase(o: { verb: 'train' | 'distill' | 'reallocate'; runsDir: string; teacher?: string; ref: string; refMs: number; refStartMs: number; rng: Rng; maxKills: number; killAgainP?: number; startupKillP?: number; afterKill?: (run: string | null, pid: number) => void }): Promise<CaseResult> {
-  const res: CaseResult = { verb: o.verb, kills: 0, resumes: 0, restarts: 0, identical: false, why: null, run: null };
+export async function killResumeCase(o: { verb: 'train' | 'distill' | 'reallocate'; runsDir: string; teacher?: string; ref: string; refMs: number; refStartMs: number; rng: Rng; maxKills: number; killAgainP?: number; startupKillP?: number; afterKill?: (run: string | null, pid: number, late: boolean) => void }): Promise<CaseResult> {
+  const res: CaseResult = { verb: o.verb, kills: 0, late: 0, resumes: 0, restarts: 0, identical: false, why: null, run: null };
+  const epochMs = (o.refMs - o.refStartMs) / EPOCHS;
   for (let attempt = 0; attempt < 40; attempt++) {
     const run = runFolders(o.runsDir)[0] ?? null;
     const args = run ? [o.verb, '--resume', run, '--runs-dir', o.runsDir, '--json', '-q'] : freshArgs(o.verb, o.runsDir, o.teacher);
     if (run) res.resumes++;
     else if (attempt > 0) res.restarts++;
-    const kill = res.kills < o.maxKills && (attempt === 0 || o.rng.uniform() < (o.killAgainP ?? 0));
+    const kill = res.kills + res.late < o.maxKills && (attempt === 0 || o.rng.uniform() < (o.killAgainP ?? 0));
     const p = spawnMmc(args);
     let ended = false;
     void p.done.then(() => (ended = true));
     if (kill) {
-      // Mostly while it trains (the reference's duration after its start-up, counted from when this
-      // process holds the run's lock), sometimes during start-up (before or while the folder is made).
+      // Mostly while it trains, sometimes during start-up (before or while the folder is made).
       if (o.rng.uniform() < (o.startupKillP ?? 0.15)) await sleep(o.rng.uniform() * o.refStartMs);
       else {
-        const at = o.rng.uniform() * (o.refMs - o.refStartMs);
+        const k = Math.floor(o.rng.uniform() * EPOCHS);
+        const at = o.rng.uniform() * 1.2 * epochMs;
         while (!ended && !lockedBy(o.runsDir, p.child.pid)) await sleep(5);
+        while (!ended && metricsLines(runFolders(o.runsDir)[0] ?? null) < k) await sleep(5);
         await sleep(at);
       }
       p.child.kill('SIGKILL');
     }
     const d = await p.done;
     if (d.signal === 'SIGKILL') {
-      res.kills++;
-      o.afterKill?.(runFolders(o.runsDir)[0] ?? null, p.child.pid!);
+      // The process is dead: run.json now says what it had reached.
+      const killed = runFolders(o.runsDir)[0] ?? null;
+      const late = killed !== null && (JSON.parse(readFileSync(join(killed, 'run.json'), 'utf8')) as { status: string }).status === 'finished';
+      if (late) res.late++;
+      else res.kills++;
+      o.afterKill?.(killed, p.child.pid!, late);
       continue;
     }
     if (d.code !== 0) {
@@ -169,7 +191,7 @@ export async function killResumeCase(o: { verb: 'train' | 'distill' | 'reallocat
 }
 
 /** Reference runs of the three kinds (the train reference is the distill teacher), with their durations. */
-export type Ref = { run: string; ms: number; startMs: number };
+export type Ref = { run: string; ms: number; startMs: number; stdout: string };
 export async function references(runsDir: string): Promise<Record<'train' | 'distill' | 'reallocate', Ref>> {
   const out: Partial<Record<'train' | 'distill' | 'reallocate', Ref>> = {};
   for (const verb of ['train', 'reallocate', 'distill'] as const) {
@@ -186,21 +208,22 @@ async function soak(n: number, seed: number, base: string): Promise<void> {
   process.stderr.write(`references: ${Object.entries(refs).map(([v, r]) => `${v} ${(r.ms / 1000).toFixed(1)} s (start-up ${(r.startMs / 1000).toFixed(1)} s)`).join(', ')}\n`);
   const rng = new Rng(seed);
   const verbs = ['train', 'distill', 'reallocate'] as const;
-  const totals = { cases: 0, kills: 0, resumes: 0, restarts: 0, identical: 0, different: 0 };
-  for (let i = 0; totals.kills < n; i++) {
+  const totals = { cases: 0, kills: 0, late: 0, resumes: 0, restarts: 0, identical: 0, different: 0 };
+  for (let i = 0; totals.kills + totals.late < n; i++) {
     const verb = verbs[i % 3];
-    const r = await killResumeCase({ verb, runsDir: join(base, `case-${i}`), teacher: refs.train.run, ref: refs[verb].run, refMs: refs[verb].ms, refStartMs: refs[verb].startMs, rng, maxKills: Math.min(3, n - totals.kills), killAgainP: 0.5 });
+    const r = await killResumeCase({ verb, runsDir: join(base, `case-${i}`), teacher: refs.train.run, ref: refs[verb].run, refMs: refs[verb].ms, refStartMs: refs[verb].startMs, rng, maxKills: Math.min(3, n - totals.kills - totals.late), killAgainP: 0.5 });
     totals.cases++;
     totals.kills += r.kills;
+    totals.late += r.late;
     totals.resumes += r.resumes;
     totals.restarts += r.restarts;
     if (r.identical) totals.identical++;
     else totals.different++;
-    process.stderr.write(`case ${i} ${verb}: ${r.kills} kills, ${r.resumes} resumes, ${r.restarts} restarts: ${r.identical ? 'identical' : `DIFFERENT (${r.why})`}\n`);
+    process.stderr.write(`case ${i} ${verb}: ${r.kills} kills${r.late ? ` (+${r.late} after it had finished)` : ''}, ${r.resumes} resumes, ${r.restarts} restarts: ${r.identical ? 'identical' : `DIFFERENT (${r.why})`}\n`);
   }
   const secs = ((performance.now() - t0) / 1000).toFixed(0);
   process.stdout.write(JSON.stringify({ ...totals, seed, seconds: Number(secs), dir: base }) + '\n');
-  process.stdout.write(`${totals.kills} kills, ${totals.resumes} resumes, ${totals.restarts} restarts over ${totals.cases} runs: ${totals.identical} identical to the reference, ${totals.different} different (${secs} s)\n`);
+  process.stdout.write(`${totals.kills + totals.late} kills (${totals.kills} while running, ${totals.late} after the run had finished), ${totals.resumes} resumes, ${totals.restarts} restarts over ${totals.cases} runs: ${totals.identical} identical to the reference, ${totals.different} different (${secs} s)\n`);
   if (totals.different) process.exitCode = 1;
 }
 
