@@ -1,31 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { datasetSchema, type AvmnistDatasetConfig } from '../config/schema.js';
 import { loadAvmnist } from './avmnist.js';
-import { writeNpy } from './npy.js';
-
-/** MultiBench's layout in miniature: N train, M test; pixel value = (sample index + 1) mod 256. */
-function fixture(n: number, m: number, o: { imageShape?: (k: number) => number[]; audioShape?: (k: number) => number[] } = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mmc-avmnist-'));
-  mkdirSync(join(dir, 'image'));
-  mkdirSync(join(dir, 'audio'));
-  for (const [which, k] of [['train', n], ['test', m]] as const) {
-    const img = new Float32Array(k * 784);
-    const aud = new Float32Array(k * 12544);
-    for (let i = 0; i < k; i++) {
-      img.fill((i + 1) % 256, i * 784, (i + 1) * 784);
-      aud.fill(255 - (i % 256), i * 12544, (i + 1) * 12544);
-    }
-    writeNpy(join(dir, 'image', `${which}_data.npy`), { dtype: 'f4', shape: o.imageShape?.(k) ?? [k, 28, 28], data: img });
-    const audShape = o.audioShape?.(k) ?? [k, 112, 112];
-    writeNpy(join(dir, 'audio', `${which}_data.npy`), { dtype: 'f4', shape: audShape, data: aud.subarray(0, audShape.reduce((p, v) => p * v, 1)) });
-    writeNpy(join(dir, `${which}_labels.npy`), { dtype: 'i8', shape: [k], data: BigInt64Array.from(Array.from({ length: k }, (_, i) => BigInt(i % 10))) });
-  }
-  return dir;
-}
+import { avmnistFixture as fixture } from '../../test/support/datasets.js';
 
 const cfg = (path: string, more: Record<string, unknown> = {}) => datasetSchema.parse({ name: 'avmnist', path, ...more }) as AvmnistDatasetConfig;
 
