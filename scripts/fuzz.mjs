@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Longer fuzz run of the loaders (in-process, no CLI): N seeded config mutations and N/3 corrupted
-// dataset folders, through the same generators and checks as test/fuzz.test.ts. Needs a build (npm run build).
+// dataset folders, through the same generators and checks as test/fuzz.test.ts. Needs the test build (npx tsc -p tsconfig.test.json).
 //   node scripts/fuzz.mjs [N=2000] [SEED=1]
 // Prints counts by outcome and kind; exits 1 if any case crashed (not a one-line UsageError naming the file) or took over 5 s.
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '../dist/src/core/rng.js';
-import { corruptFolder, judgeConfig, judgeFolder, makeFolder, mutateConfig } from '../dist/test/fuzz-cases.js';
+import { Rng } from '../dist-test/src/core/rng.js';
+import { corruptFolder, judgeConfig, judgeFolder, makeFolder, mutateConfig } from '../dist-test/test/fuzz-cases.js';
 
 const n = Number(process.argv[2] ?? 2000);
 const seed = Number(process.argv[3] ?? 1);

@@ -9,5 +9,6 @@ cd "$(dirname "$0")/.."
 n="${1:-12}"
 seed="${2:-1}"
 npx tsc -p tsconfig.json
+npx tsc -p tsconfig.test.json
 dir="$(mktemp -d "${TMPDIR:-/tmp}/mmc-kill-resume-XXXXXX")"
-node dist/test/support/kill-resume.js "$n" "$seed" "$dir"
+node dist-test/test/support/kill-resume.js "$n" "$seed" "$dir"

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every compiled test file (dist/**/*.test.js) with node's test runner, which ends with a
+// Runs every compiled test file (dist-test/**/*.test.js, from tsconfig.test.json) with node's test runner, which ends with a
 // summary (# tests, # pass, # fail). Usage: node scripts/run-tests.mjs [filter-substring]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -16,9 +16,9 @@ function find(dir) {
 }
 
 const filter = process.argv[2];
-const files = find('dist').filter((f) => !filter || f.includes(filter)).sort();
+const files = find('dist-test').filter((f) => !filter || f.includes(filter)).sort();
 if (files.length === 0) {
-  console.error('no test files found under dist/ (did tsc run?)');
+  console.error('no test files found under dist-test/ (run npx tsc -p tsconfig.test.json)');
   process.exit(1);
 }
 const r = spawnSync(process.execPath, ['--test', ...files], { stdio: 'inherit' });

@@ -232,7 +232,7 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
   const seed = Number(process.argv[3] ?? 1);
   const base = process.argv[4];
   if (!Number.isInteger(n) || n < 1 || !base) {
-    process.stderr.write('usage: node dist/test/support/kill-resume.js N SEED DIR\n');
+    process.stderr.write('usage: node dist-test/test/support/kill-resume.js N SEED DIR\n');
     process.exit(2);
   }
   await soak(n, seed, base);
