@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Per-experiment tables of a finished `mmc reproduce` folder, and (with FIGDIR) the README's figures:
+# Per-experiment tables of a finished `mmc reproduce` folder, and (with FIGDIR) the figures of docs/reproduce.md:
 #   scripts/reproduce-tables.sh runs/reproduce-full [docs/figures/reproduce-full] > docs/reproduce-full/tables.md
 # Each table is `mmc summarize` over one sweep: mean ± sample std over seeds per grid point; each
 # figure is `mmc plot` (mean ± std over seeds).

@@ -162,6 +162,15 @@ test('figures: the Markdown links files that exist, the HTML inlines each one an
   for (const f of files) assert.ok(h.includes(`data-file="${f}"><svg`), f);
 });
 
+test('-q is accepted, as train, eval, sweep and reproduce accept it: the same files, nothing on standard error', () => {
+  const qOut = join(runs, 'report-q');
+  const r = mmc(['report', runDir, '--out', qOut, '-q']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.match(r.stdout, /report\.html\n.*report\.md\n\d+ tables, \d+ figures from 1 source\n$/s);
+  assert.ok(existsSync(join(qOut, 'report.html')) && existsSync(join(qOut, 'report.md')));
+});
+
 test('bad arguments exit 2 with a message', () => {
   const r = mmc(['report', join(runs, 'nope'), '--out', join(runs, 'x')]);
   assert.equal(r.code, 2);

@@ -7,6 +7,7 @@ interface ReportOpts {
   title?: string;
   runsDir: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export function reportCommand(): Command {
@@ -17,6 +18,7 @@ export function reportCommand(): Command {
     .option('--title <text>', 'report title')
     .option('--runs-dir <dir>', 'where run and sweep folders live', 'runs')
     .option('--json', 'print what was written as JSON')
+    .option('-q, --quiet', 'only warnings and errors on standard error')
     .addHelpText(
       'after',
       `

@@ -123,7 +123,7 @@ export function formatDemo(r: DemoResult): string {
   for (const c of r.collapse) {
     if (!Number.isFinite(c.unimodal_acc)) continue;
     const other = names.filter((n) => n !== c.modality_missing).join('+');
-    lines.push(`with ${c.modality_missing} missing, fusion reaches ${pct(c.fusion_acc).trim()}% where a ${other}-only model reaches ${pct(c.unimodal_acc).trim()}% (gap ${(100 * c.gap).toFixed(1)} points)`);
+    lines.push(`with ${c.modality_missing} missing, fusion reaches ${pct(c.fusion_acc).trim()}% where ${/^[aeiou]/i.test(other) ? 'an' : 'a'} ${other}-only model reaches ${pct(c.unimodal_acc).trim()}% (gap ${(100 * c.gap).toFixed(1)} points)`);
   }
   const worst = [...r.collapse].filter((c) => Number.isFinite(c.gap)).sort((a, b) => b.gap - a.gap)[0];
   const kd = r.kd_collapse?.find((c) => c.modality_missing === worst?.modality_missing);
