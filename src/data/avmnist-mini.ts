@@ -7,6 +7,7 @@ import type { AvmnistMiniDatasetConfig } from '../config/schema.js';
 import { standardize } from './array-checks.js';
 import { loadAudioClips, type AudioClips } from './audio/clips.js';
 import { loadMnistDigits } from './mnist-digits.js';
+import { avmnistLayout } from './avmnist.js';
 import { removeEnergy } from './pca.js';
 import { hashSplits } from './synthetic.js';
 import type { Dataset, Split, SplitName } from './types.js';
@@ -82,13 +83,7 @@ export function loadAvmnistMini(cfg: AvmnistMiniDatasetConfig): Dataset & { clip
   const voicesIn = (s: SplitName) => voiceSplit.filter((v) => v === s).length;
   const clipsUsed = (s: SplitName) => new Set(clipOf[s]).size;
   return {
-    name: 'avmnist-mini',
-    task: 'multiclass',
-    numClasses: 10,
-    modalities: [
-      { name: 'image', dim: 784, shape: [28, 28, 1] },
-      { name: 'audio', dim: audioDim, shape: [clips.mels, clips.frames, 1] },
-    ],
+    ...avmnistLayout('avmnist-mini', [clips.mels, clips.frames]),
     splits,
     hash: hashSplits(splits),
     info: {

@@ -64,15 +64,22 @@ export function loadAvmnist(cfg: AvmnistDatasetConfig): Dataset {
   const test = part(dir, 'test', cfg.scale, cfg.test_limit);
   const splits = { train, val, test };
   return {
-    name: 'avmnist',
+    ...avmnistLayout('avmnist', [112, 112]),
+    splits,
+    hash: hashSplits(splits),
+    info: { folder: dir, scale: cfg.scale },
+  };
+}
+
+/** What avMNIST-style data sets share: 10 digits, a 28×28 image and a spectrogram of `audio` rows × columns. */
+export function avmnistLayout(name: string, audio: [number, number]): Pick<Dataset, 'name' | 'task' | 'numClasses' | 'modalities'> {
+  return {
+    name,
     task: 'multiclass',
     numClasses: 10,
     modalities: [
       { name: 'image', dim: 784, shape: [28, 28, 1] },
-      { name: 'audio', dim: 112 * 112, shape: [112, 112, 1] },
+      { name: 'audio', dim: audio[0] * audio[1], shape: [...audio, 1] },
     ],
-    splits,
-    hash: hashSplits(splits),
-    info: { folder: dir, scale: cfg.scale },
   };
 }
