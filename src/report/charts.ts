@@ -1,5 +1,5 @@
 // Grouped bar charts with ±std error bars (vega-lite → SVG, headless like bandChartSvg).
-import { specToSvg } from './plot.js';
+import { layeredSvg } from './plot.js';
 
 export interface Bar {
   category: string; // x axis group (e.g. a grid point)
@@ -22,16 +22,13 @@ export async function barChartSvg(c: BarChart): Promise<string> {
   const values = c.bars.map((b) => ({ ...b, lo: b.mean - b.std, hi: b.mean + b.std }));
   const x = { field: 'category', type: 'nominal', title: c.xLabel, sort: null, axis: { labelAngle: -25, labelLimit: 220 } };
   const xOffset = { field: 'series', type: 'nominal', sort: null };
-  const spec = {
-    title: c.subtitle ? { text: c.title, subtitle: c.subtitle } : c.title,
-    width: 420,
+  return layeredSvg(c, {
     height: 240,
-    data: { values },
-    config: { legend: { labelLimit: 300 } },
+    values,
+    legendLabelLimit: 300,
     layer: [
       { mark: { type: 'bar', opacity: 0.85 }, encoding: { x, xOffset, y: { field: 'mean', type: 'quantitative', title: c.yLabel }, color: { field: 'series', type: 'nominal', title: null, sort: null } } },
       { mark: { type: 'rule', color: '#222' }, encoding: { x, xOffset, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
     ],
-  };
-  return specToSvg(spec);
+  });
 }

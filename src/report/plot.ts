@@ -28,19 +28,28 @@ export async function bandChartSvg(c: BandChart): Promise<string> {
   const values = c.series.flatMap((s) => s.points.map((p) => ({ series: s.name, x: p.x, mean: p.mean, lo: p.mean - p.std, hi: p.mean + p.std, n: p.n })));
   const x = { field: 'x', type: 'quantitative', title: c.xLabel, scale: c.logX ? { type: 'log' } : { zero: false } };
   const color = { field: 'series', type: 'nominal', title: null };
-  const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: c.subtitle ? { text: c.title, subtitle: c.subtitle } : c.title,
-    width: 420,
+  return layeredSvg(c, {
     height: 260,
-    data: { values },
-    config: { legend: { labelLimit: 400 } },
+    values,
+    legendLabelLimit: 400,
     layer: [
       { mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: c.yLabel, scale: { zero: false } }, y2: { field: 'hi' }, color } },
       { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: c.yLabel }, color } },
     ],
-  };
-  return specToSvg(spec);
+  });
+}
+
+/** The figures' common frame: titled, 420 wide, the given layers over `values`. */
+export function layeredSvg(c: { title: string; subtitle?: string }, o: { height: number; values: unknown[]; legendLabelLimit: number; layer: unknown[] }): Promise<string> {
+  return specToSvg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: c.subtitle ? { text: c.title, subtitle: c.subtitle } : c.title,
+    width: 420,
+    height: o.height,
+    data: { values: o.values },
+    config: { legend: { labelLimit: o.legendLabelLimit } },
+    layer: o.layer,
+  });
 }
 
 /** A vega-lite spec rendered headless to an SVG string. */
