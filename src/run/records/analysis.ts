@@ -32,6 +32,6 @@ export interface Analysis {
 
 export const ANALYSIS_FILE = 'analysis.json'; // in eval/, beside the eval results
 
-const ANALYSIS: Shape = { name: 'collapse analysis', keys: { modalities: 'array', rank: 'object', contribution: 'object' } };
+const ANALYSIS: Shape = { name: 'a collapse analysis', keys: { modalities: 'array', rank: 'object', contribution: 'object' } };
 
 export const readAnalysis = (file: string): Analysis => readRecord<Analysis>(file, ANALYSIS);

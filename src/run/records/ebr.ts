@@ -12,6 +12,6 @@ export interface EbrJson {
   l_md: number;
 }
 
-const EBR: Shape = { name: 'EBR record', keys: { similarity: 'object', ranking: 'object', disc_acc: 'number' } };
+const EBR: Shape = { name: 'an EBR record', keys: { similarity: 'object', ranking: 'object', disc_acc: 'number' } };
 
 export const readEbr = (file: string): EbrJson => readRecord<EbrJson>(file, EBR);

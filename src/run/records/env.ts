@@ -16,7 +16,7 @@ export type EnvJson = {
   dataset_info?: Record<string, unknown>; // what the data loader reported (degradations, voices, …)
 };
 
-const ENV: Shape = { name: 'run environment record', keys: { backend: 'object' } };
+const ENV: Shape = { name: 'a run environment record', keys: { backend: 'object' } };
 
 /** env.json, or null for a run folder made before the run started. */
 export const readEnv = (file: string): EnvJson | null => readOptionalRecord<EnvJson>(file, ENV);

@@ -20,7 +20,7 @@ export interface EvalResult {
   substitutes?: Record<string, string | null>;
 }
 
-const EVAL: Shape = { name: 'eval result', keys: { condition: 'object', per_modality: 'array' } };
+const EVAL: Shape = { name: 'an eval result', keys: { condition: 'object', per_modality: 'array' } };
 
 export const readEvalResult = (file: string): EvalResult => readRecord<EvalResult>(file, EVAL);
 

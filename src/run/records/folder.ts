@@ -30,8 +30,8 @@ export interface SweepRecords {
   rows: SweepRow[]; // every results.jsonl line
 }
 
-const METRICS: Shape = { name: 'metrics line', keys: {} };
-const CONFIG: Shape = { name: 'config', keys: {} };
+const METRICS: Shape = { name: 'a metrics line', keys: {} };
+const CONFIG: Shape = { name: 'a config', keys: {} };
 
 export const readMetrics = (runDir: string): MetricsLine[] => readRecordLines<MetricsLine>(join(runDir, 'metrics.jsonl'), METRICS);
 

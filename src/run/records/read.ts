@@ -8,7 +8,7 @@ type Kind = 'string' | 'number' | 'object' | 'array';
 
 /** What a record must look like: the keys every mmc version wrote and its readers rely on. */
 export interface Shape {
-  name: string; // "run record": the message says "not a run record"
+  name: string; // "a run record": the message says "not a run record"
   keys: Record<string, Kind>;
   hint?: string; // added to a torn file's message ("is this a run folder?")
 }
@@ -29,7 +29,7 @@ export function shapeProblem(v: unknown, shape: Shape): string | null {
 /** `v` as a record of `shape`, or a UsageError naming `where` (the file). */
 export function checked<T>(v: unknown, shape: Shape, where: string): T {
   const problem = shapeProblem(v, shape);
-  if (problem) throw new UsageError(`${where}: not a ${shape.name} (${problem})`);
+  if (problem) throw new UsageError(`${where}: not ${shape.name} (${problem})`);
   return v as T;
 }
 

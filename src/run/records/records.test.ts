@@ -45,12 +45,12 @@ for (const r of JSON_RECORDS) {
     writeFileSync(file, text.slice(0, text.length / 2)); // torn: a write cut short
     refused(() => r.read(file), file, /: not valid JSON \(/);
     writeFileSync(file, '[]');
-    refused(() => r.read(file), file, /: not a .* \(an array, not an object\)$/);
+    refused(() => r.read(file), file, /: not an? .* \(an array, not an object\)$/);
     const { [r.missing]: _dropped, ...rest } = r.good as Record<string, unknown>;
     writeFileSync(file, JSON.stringify(rest));
-    refused(() => r.read(file), file, new RegExp(`: not a .* \\(no "${r.missing}"\\)$`));
+    refused(() => r.read(file), file, new RegExp(`: not an? .* \\(no "${r.missing}"\\)$`));
     writeFileSync(file, JSON.stringify({ ...rest, [r.missing]: true }));
-    refused(() => r.read(file), file, new RegExp(`: not a .* \\("${r.missing}" is not an? \\w+\\)$`));
+    refused(() => r.read(file), file, new RegExp(`: not an? .* \\("${r.missing}" is not an? \\w+\\)$`));
   });
 }
 

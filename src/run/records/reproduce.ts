@@ -19,7 +19,7 @@ export interface ReproduceSummary {
   failed_jobs: number;
 }
 
-const PROGRESS: Shape = { name: 'reproduce progress record', keys: { mode: 'string', sweeps: 'object', seconds: 'object' } };
+const PROGRESS: Shape = { name: 'a reproduce progress record', keys: { mode: 'string', sweeps: 'object', seconds: 'object' } };
 
 /** reproduce.json, or null in a fresh OUT folder. */
 export const readReproduceProgress = (file: string): ReproduceProgress | null => readOptionalRecord<ReproduceProgress>(file, PROGRESS);

@@ -21,6 +21,6 @@ export interface RunJson {
   pid_start?: string | null; // that process's start time (Linux /proc), so a reused pid is not taken for it
 }
 
-const RUN: Shape = { name: 'run record', keys: { status: 'string' }, hint: 'is this a run folder?' };
+const RUN: Shape = { name: 'a run record', keys: { status: 'string' }, hint: 'is this a run folder?' };
 
 export const readRunJson = (file: string): RunJson => readRecord<RunJson>(file, RUN);

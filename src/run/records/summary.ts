@@ -18,7 +18,7 @@ export type RunSummary = {
   num_tensors_end: number;
 };
 
-const SUMMARY: Shape = { name: 'run summary', keys: { test: 'object' } };
+const SUMMARY: Shape = { name: 'a run summary', keys: { test: 'object' } };
 
 /** summary.json, or null while the run has not finished. */
 export const readSummary = (file: string): RunSummary | null => readOptionalRecord<RunSummary>(file, SUMMARY);

@@ -37,9 +37,9 @@ export interface TeacherLine {
   run: string;
 }
 
-const SPEC: Shape = { name: 'sweep record', keys: { jobs: 'array', grid: 'array' }, hint: 'is this a sweep folder?' };
-const ROW: Shape = { name: 'sweep result', keys: { job: 'string', metrics: 'object' } };
-const TEACHER: Shape = { name: 'sweep teacher line', keys: { seed: 'number', run: 'string' } };
+const SPEC: Shape = { name: 'a sweep record', keys: { jobs: 'array' }, hint: 'is this a sweep folder?' };
+const ROW: Shape = { name: 'a sweep result', keys: { job: 'string', metrics: 'object' } };
+const TEACHER: Shape = { name: 'a sweep teacher line', keys: { seed: 'number', run: 'string' } };
 
 export const readSweepSpec = (dir: string): SweepSpec => readRecord<SweepSpec>(join(dir, 'sweep.json'), SPEC);
 
