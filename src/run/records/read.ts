@@ -54,7 +54,7 @@ export function readRecord<T>(file: string, shape: Shape): T {
   return checked<T>(parseFile(file, JSON.parse, 'JSON', shape.hint), shape, file);
 }
 
-/** A JSON record file of `shape`, or null when there is none (a run that never got that far). */
+/** A JSON record file of `shape`, or null when there is none yet (a run that has not finished, a fresh folder). */
 export function readOptionalRecord<T>(file: string, shape: Shape): T | null {
   return existsSync(file) ? readRecord<T>(file, shape) : null;
 }
