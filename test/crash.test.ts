@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { Rng } from '../src/core/rng.js';
-import { effectiveStatus, type RunJson } from '../src/run/run-folder.js';
+import type { RunJson } from '../src/run/records/index.js';
+import { effectiveStatus } from '../src/run/run-folder.js';
 import { QUICK_CONFIG } from '../src/test-support.js';
 import { difference, freshArgs, killResumeCase, metricsOf, runFolders, spawnMmc, timedRun, waitFor, type Done, type Ref } from './support/kill-resume.js';
 

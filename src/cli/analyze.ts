@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { analyzeRun, DEFAULT_ANALYZE, type Analysis } from '../commands/analyze.js';
+import { analyzeRun, DEFAULT_ANALYZE } from '../commands/analyze.js';
+import type { Analysis } from '../run/records/index.js';
 import { loadConfigFile } from '../config/load.js';
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';

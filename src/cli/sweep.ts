@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { parseGrid } from '../config/grid.js';
-import { createSweep, groupStats, openSweep, runSweep, type SweepRow } from '../commands/sweep.js';
+import { createSweep, groupStats, openSweep, runSweep } from '../commands/sweep.js';
+import type { SweepRow } from '../run/records/index.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../run/logger.js';
 import { collect, printJson } from './common.js';

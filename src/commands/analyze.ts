@@ -4,11 +4,11 @@ import type { Config, SyntheticDatasetConfig } from '../config/schema.js';
 import { chooseSubstitutes, meanFeatures, presenceMasks } from '../core/absence.js';
 import { encoderOutputs, fusedAndProbs } from '../core/analysis/activations.js';
 import { curve, type Curve } from '../core/analysis/curves.js';
-import { attributionShares, collisionFraction, polysemanticity, type Polysemanticity } from '../core/analysis/polysemanticity.js';
-import { linearProbe, DEFAULT_PROBE, type ProbeResult } from '../core/analysis/probe.js';
+import { attributionShares, collisionFraction, polysemanticity } from '../core/analysis/polysemanticity.js';
+import { linearProbe, DEFAULT_PROBE } from '../core/analysis/probe.js';
 import { rankReport, type RankReport } from '../core/analysis/rank.js';
 import { shapleyValues } from '../core/analysis/shapley.js';
-import { classificationMetrics, type ClassMetrics } from '../core/metrics.js';
+import { classificationMetrics } from '../core/metrics.js';
 import { FusionModel } from '../core/model.js';
 import { Rng } from '../core/rng.js';
 import { disposeSplit, toTensors } from '../core/tensors.js';
@@ -17,6 +17,7 @@ import type { Dataset } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
 import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
+import type { Analysis } from '../run/records/index.js';
 import type { RunFolder } from '../run/run-folder.js';
 import { dataFor, modelSpec } from './setup.js';
 import { readRanking } from './eval.js';
@@ -38,30 +39,6 @@ export const DEFAULT_ANALYZE: Omit<AnalyzeOptions, 'split' | 'checkpoint' | 'see
   noiseLevels: [0, 0.25, 0.5, 1, 2, 4],
   missingRates: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
 };
-
-export interface Analysis {
-  run: string;
-  split: string;
-  checkpoint: string;
-  n: number;
-  modalities: string[];
-  all_present: ClassMetrics;
-  rank: { fused: RankReport; encoders: Record<string, RankReport> };
-  contribution: {
-    zero: Record<string, { accuracy_drop: number; cross_entropy_rise: number }>;
-    mean: Record<string, { accuracy_drop: number; cross_entropy_rise: number }>;
-    shapley: { metric: 'accuracy'; protocol: 'zero'; values: Record<string, number>; all_present: number; none_present: number };
-  };
-  semantic_loss: Record<string, { alone_cross_entropy: number; alone_accuracy: number; probe: ProbeResult; gap: number }>;
-  polysemanticity: Polysemanticity & { attribution: 'zero-protocol ablation of each modality' };
-  collisions: null | (Polysemanticity & { noise_predictive_collision_fraction: number; collision_threshold: number });
-  robustness: {
-    noise: Record<string, Curve>;
-    missing: Record<string, Curve>; // zero protocol
-    missing_mean: Record<string, Curve>;
-    missing_substitute: Record<string, Curve> | null; // EBR runs: h_m⁻¹(g_k) of the best-ranked available k
-  };
-}
 
 type Inputs = Record<string, tf.Tensor2D>;
 

@@ -1,6 +1,6 @@
 // `mmc distill`: train a fusion model whose collapsed modality's encoder is also pulled toward a
 // teacher run's representation of the surviving modality (paper §1, Theorem 3).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadConfigFile } from '../config/load.js';
@@ -14,8 +14,8 @@ import { disposeSplit, toTensors } from '../core/tensors.js';
 import { UsageError } from '../errors.js';
 import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
+import { readAnalysis, type Analysis } from '../run/records/index.js';
 import { openRunFolder, type RunFolder } from '../run/run-folder.js';
-import type { Analysis } from './analyze.js';
 import { configHash, dataFor, modalityNames, modelSpec } from './setup.js';
 import { finishedResult, train, type TrainResult } from './train.js';
 
@@ -42,7 +42,7 @@ export function checkTeacher(ref: string, runsDir: string, student: Config): Tea
     throw new UsageError(`teacher ${run.id} was trained on a different dataset (dataset.${keys.join(', dataset.')} differ${keys.length === 1 ? 's' : ''})`);
   }
   const analysisFile = run.path('eval', 'analysis.json');
-  const analysis = existsSync(analysisFile) ? (JSON.parse(readFileSync(analysisFile, 'utf8')) as Analysis) : null;
+  const analysis = existsSync(analysisFile) ? readAnalysis(analysisFile) : null;
   return { run, config, analysis, modalities: usedModalities(config, modalityNames(config)) };
 }
 

@@ -1,5 +1,5 @@
 // `mmc eval --run RUN`: metrics of a run's checkpoint on val or test, with modalities missing.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chooseSubstitutes, meanFeatures, presenceMasks, type Protocol } from '../core/absence.js';
 import type { ClassMetrics } from '../core/metrics.js';
 import { FusionModel } from '../core/model.js';
@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
 import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
+import { readEbr, type EvalResult } from '../run/records/index.js';
 import type { RunFolder } from '../run/run-folder.js';
 import { dataFor, modelSpec } from './setup.js';
 
@@ -25,25 +26,11 @@ export interface EvalOptions {
   substituteWith?: string; // substitute protocol: use this modality instead of the ranking's choice
 }
 
-export interface EvalResult {
-  run: string;
-  file: string;
-  split: string;
-  protocol: Protocol;
-  checkpoint: string;
-  condition: { missing: string[]; rate: number; seed: number };
-  metrics: ClassMetrics;
-  all_present: ClassMetrics;
-  per_modality: { modality: string; alone: ClassMetrics; missing: ClassMetrics }[];
-  /** substitute protocol: which modality stood in for each missing one (null: none available, zero protocol used). */
-  substitutes?: Record<string, string | null>;
-}
-
 /** The g-space similarity ranking an EBR run stores in ebr.json (mmc reallocate). */
 export function readRanking(run: RunFolder): Record<string, string[]> {
   const file = run.path('ebr.json');
   if (!existsSync(file)) throw new UsageError(`--protocol substitute: run ${run.id} has no g-space similarity ranking (ebr.json); only runs trained with mmc reallocate can substitute — use --protocol zero or mean`);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { ranking: Record<string, string[]> }).ranking;
+  return readEbr(file).ranking;
 }
 
 export async function evaluateRun(ctx: RunContext, o: EvalOptions): Promise<EvalResult> {

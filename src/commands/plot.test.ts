@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gridValue, powerFit } from './plot.js';
-import type { SweepRow } from './sweep.js';
+import type { SweepRow } from '../run/records/index.js';
 
 test('power-law fit recovers y = a·x^b', () => {
   const pts = [1, 2, 4, 8].map((x) => ({ x, mean: 0.3 * x ** 1.7 }));

@@ -1,11 +1,10 @@
 // Figures from a sweep: a metric against a grid key (or against epoch, from each run's
 // metrics.jsonl), one series per value of another key, mean ± std over seeds.
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import { UsageError } from '../errors.js';
-import { readJsonl, writeFileAtomic } from '../run/atomic.js';
+import { writeFileAtomic } from '../run/atomic.js';
 import { bandChartSvg, type BandSeries } from '../report/plot.js';
-import type { SweepRow, SweepSpec } from './sweep.js';
+import { readMetrics, type SweepRow, type SweepSpec } from '../run/records/index.js';
 
 /** "key" → the grid value as a number; "key:length" → the length of a list value. */
 export function gridValue(row: SweepRow, ref: string): number | string {
@@ -84,7 +83,7 @@ export async function plotSweeps(sweeps: { spec: SweepSpec; rows: SweepRow[] }[]
       const label = point || base;
       const series = sweeps.length > 1 ? (o.series ? `${spec.name}, ${base}` : point ? `${spec.name} (${point})` : spec.name) : label;
       if (o.x === 'epoch') {
-        for (const rec of readJsonl<Record<string, unknown>>(join(r.run!, 'metrics.jsonl'))) add(series, rec.epoch as number, metricOf(rec, o.y));
+        for (const rec of readMetrics(r.run!)) add(series, rec.epoch as number, metricOf(rec, o.y));
       } else if (o.x === 'rate') {
         for (const [k, v] of Object.entries(r.metrics)) if (k.startsWith(`${o.y}@`)) add(series, Number(k.slice(o.y.length + 1)), v);
       } else {

@@ -14,6 +14,7 @@ import { disposeSplit, toTensors, type TensorSplit } from '../core/tensors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
 import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
+import type { EbrJson } from '../run/records/index.js';
 import type { RunFolder } from '../run/run-folder.js';
 import { dataFor, modelSpec } from './setup.js';
 import { train, type TrainResult } from './train.js';
@@ -111,7 +112,7 @@ export async function reallocate(ctx: RunContext, o: { resume?: RunFolder; stopA
     const val = toTensors(dataset.splits.val, model.modalityNames);
     const rep = await gSpaceReport(model, val);
     disposeSplit(val);
-    const out = { split: 'val', form: e.form, extension_beyond_paper: e.alignment.type === 'none' ? null : { alignment: e.alignment.type, weight: e.alignment.weight }, similarity: rep.g_cosine, ranking: similarityRanking(model.modalityNames, rep.g_cosine), disc_acc: rep.disc_acc, chance: 1 / model.modalityNames.length, l_md: rep.l_md };
+    const out: EbrJson = { split: 'val', form: e.form, extension_beyond_paper: e.alignment.type === 'none' ? null : { alignment: e.alignment.type, weight: e.alignment.weight }, similarity: rep.g_cosine, ranking: similarityRanking(model.modalityNames, rep.g_cosine), disc_acc: rep.disc_acc, chance: 1 / model.modalityNames.length, l_md: rep.l_md };
     writeJsonAtomic(run.path('ebr.json'), out);
     model.dispose();
     ebr = out;

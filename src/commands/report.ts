@@ -3,7 +3,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { readJsonl, writeFileAtomic } from '../run/atomic.js';
+import { writeFileAtomic } from '../run/atomic.js';
 import { figuresOf, tablesOf, toHtml, toMarkdown, type Block, type ReportDoc } from '../report/doc.js';
 import { runBlocks } from '../report/run-report.js';
 import { resolveTargets } from '../report/source.js';
@@ -45,10 +45,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       return name;
     };
     if (t.kind === 'sweep') {
-      blocks.push(...(await sweepBlocks(t, figName, (job) => {
-        const run = t.runs.get(job);
-        return run ? readJsonl<Record<string, unknown>>(join(run.dir, 'metrics.jsonl')) : [];
-      })));
+      blocks.push(...(await sweepBlocks(t, figName, (job) => t.runs.get(job)?.metrics ?? [])));
       blocks.push({ kind: 'heading', level: 2, text: 'Runs' }, sweepRunsTable(t));
     } else blocks.push(...(await runBlocks(t.run, figName)));
   }

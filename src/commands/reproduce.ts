@@ -2,7 +2,7 @@
 // into OUT/, then the headline tables (methods over paired seeds, with bootstrap CIs and Wilcoxon
 // tests against vanilla) and `mmc report` over all sweeps. Rerunning with the same OUT resumes:
 // finished sweeps are kept, unfinished ones continue with their missing jobs.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,10 +10,11 @@ import { parseGrid } from '../config/grid.js';
 import { experimentsFor, HEADLINES, type Experiment, type Mode } from '../reproduce/experiments.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../run/logger.js';
-import { readJsonl, writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
+import { readReproduceProgress, readSweepRows, type ReproduceProgress, type ReproduceSummary } from '../run/records/index.js';
 import { bootstrapCI, describe, pairedTests } from '../stats/index.js';
 import { writeReport } from './report.js';
-import { createSweep, openSweep, runSweep, type SweepRow } from './sweep.js';
+import { createSweep, openSweep, runSweep } from './sweep.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -25,13 +26,6 @@ export interface ReproduceOptions {
   only?: string[]; // experiment ids
   seeds?: number; // seeds per grid point for every experiment, instead of the registry's
   log: Logger;
-}
-
-interface Progress {
-  mode: Mode;
-  seeds?: number; // --seeds, when given; a resume keeps it
-  sweeps: Record<string, string>; // experiment id → sweep folder
-  seconds: Record<string, number>;
 }
 
 export interface ReproduceResult {
@@ -58,7 +52,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
   const progressFile = join(out, 'reproduce.json');
-  const progress: Progress = existsSync(progressFile) ? (JSON.parse(readFileSync(progressFile, 'utf8')) as Progress) : { mode: o.mode, sweeps: {}, seconds: {} };
+  const progress: ReproduceProgress = readReproduceProgress(progressFile) ?? { mode: o.mode, sweeps: {}, seconds: {} };
   if (progress.mode !== o.mode) throw new UsageError(`${out} holds a --${progress.mode} reproduction; use another --out for --${o.mode}`);
   // A resumed folder keeps its seed count: mixing counts would pair seeds that other sweeps lack.
   if (o.seeds !== undefined && o.seeds !== progress.seeds && Object.keys(progress.sweeps).length) {
@@ -101,14 +95,15 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const sweeps = list.map((e) => progress.sweeps[e.id]).filter(Boolean);
   const report = await writeReport({ refs: sweeps, out: join(out, 'report'), title: `mmc reproduce --${o.mode}`, runsDir: out });
   const seconds = (performance.now() - t0) / 1000;
-  writeJsonAtomic(join(out, 'summary.json'), { mode: o.mode, seconds, machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version }, sweeps: progress.sweeps, sweep_seconds: progress.seconds, failed_jobs: failed });
+  const summary: ReproduceSummary = { mode: o.mode, seconds, machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version }, sweeps: progress.sweeps, sweep_seconds: progress.seconds, failed_jobs: failed };
+  writeJsonAtomic(join(out, 'summary.json'), summary);
   return { out, mode: o.mode, seconds, sweep_seconds: Object.values(progress.seconds).reduce((a, b) => a + b, 0), sweeps: progress.sweeps, failed_jobs: failed, headline, report: { html: report.html, markdown: report.markdown } };
 }
 
 const pct = (v: number) => (100 * v).toFixed(1);
 
 /** Methods × metrics over paired seeds: mean ± std [95% CI], and the Wilcoxon p against vanilla. */
-export function headlineMarkdown(progress: Progress, mode: Mode): string {
+export function headlineMarkdown(progress: ReproduceProgress, mode: Mode): string {
   const lines = [`# mmc reproduce --${mode}: headline comparisons`, '', 'Test accuracy (%), mean ± sample std over seeds, [95% percentile-bootstrap CI of the mean]; p: two-sided Wilcoxon signed-rank test against vanilla over paired seeds (exact; not adjusted for multiple comparisons; with n seeds the smallest possible p is 2/2ⁿ).', ''];
   const experiments = experimentsFor(mode);
   for (const h of HEADLINES) {
@@ -117,7 +112,7 @@ export function headlineMarkdown(progress: Progress, mode: Mode): string {
       const dir = progress.sweeps[id];
       const e = experiments.find((x) => x.id === id);
       if (!dir || !e?.method || !existsSync(join(dir, 'results.jsonl'))) continue;
-      for (const r of readJsonl<SweepRow>(join(dir, 'results.jsonl'))) {
+      for (const r of readSweepRows(dir)) {
         if (r.status !== 'finished') continue;
         // A weak-only model's accuracy is what fusion could reach with the strong modality missing.
         rows.push(e.unimodal ? { method: e.method(r.values), seed: r.seed, [`alone_acc.${h.weak}`]: r.metrics.test_acc } : { method: e.method(r.values), seed: r.seed, ...r.metrics });

@@ -1,5 +1,4 @@
 // Shared by train and eval: config → dataset → model spec, and a model restored from a run.
-import { createHash } from 'node:crypto';
 import { checkModalityNames, datasetModalityNames, encoderFor, usedModalities, type Config } from '../config/schema.js';
 import type { EncoderSpec, ModelSpec } from '../core/model.js';
 import { UsageError } from '../errors.js';
@@ -7,9 +6,7 @@ import { modalitySize, modelSizeProblem } from '../config/limits.js';
 import { loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/types.js';
 
-export function configHash(c: Config): string {
-  return createHash('sha256').update(JSON.stringify(c)).digest('hex').slice(0, 12);
-}
+export { configHash } from '../config/hash.js'; // re-exported: train and distill import it from here
 
 export function modelSpec(c: Config, d: Dataset): ModelSpec {
   const names = usedModalities(c, d.modalities.map((m) => m.name));

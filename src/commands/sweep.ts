@@ -9,41 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load.js';
 import { crossProduct, type GridAxis } from '../config/grid.js';
 import { UsageError } from '../errors.js';
-import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
+import { appendJsonl, writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
 import type { Logger } from '../run/logger.js';
+import { latestRows, readEbr, readRunJson, readSummary, readSweepRows, readSweepSpec, readTeachers, type Analysis, type SweepRow, type SweepSpec } from '../run/records/index.js';
 import { stamp } from '../run/run-folder.js';
-import type { Analysis } from './analyze.js';
 import { describe } from '../stats/describe.js';
 
 const MMC_BIN = fileURLToPath(new URL('../../../bin/mmc', import.meta.url));
-
-export interface SweepSpec {
-  id: string;
-  name: string;
-  command: 'train' | 'distill' | 'reallocate';
-  config: string; // base-config.yaml inside the sweep folder
-  teacher_config?: string; // distill: teacher-config.yaml, trained once per seed (same seed and data seed)
-  teacher_sets?: string[];
-  sets: string[]; // --set applied to every job
-  grid: GridAxis[];
-  seeds: number;
-  vary_data_seed: boolean;
-  analyze: boolean;
-  jobs: { id: string; values: Record<string, string>; seed: number }[];
-  created: string;
-  argv?: string[]; // the mmc command line that created the sweep (absent in sweeps made before mmc report)
-}
-
-export interface SweepRow {
-  job: string;
-  status: 'finished' | 'failed';
-  seed: number;
-  values: Record<string, string>;
-  run: string | null;
-  error?: string;
-  adopted?: boolean; // resume found this job's run finished by the child of a killed sweep
-  metrics: Record<string, number | null>;
-}
 
 export function createSweep(o: { configPath: string; sets: string[]; grid: GridAxis[]; seeds: number; varyDataSeed: boolean; analyze: boolean; name?: string; runsDir: string; command?: 'train' | 'distill' | 'reallocate'; teacherConfig?: string; teacherSets?: string[]; argv?: string[] }): { dir: string; spec: SweepSpec } {
   if (o.command === 'distill' && !o.teacherConfig) throw new UsageError('--command distill needs --teacher-config FILE (the teacher trained for each seed)');
@@ -77,7 +49,7 @@ export function createSweep(o: { configPath: string; sets: string[]; grid: GridA
 
 export function openSweep(ref: string, runsDir: string): { dir: string; spec: SweepSpec } {
   for (const c of [resolve(ref), resolve(runsDir, ref)]) {
-    if (existsSync(join(c, 'sweep.json'))) return { dir: c, spec: JSON.parse(readFileSync(join(c, 'sweep.json'), 'utf8')) as SweepSpec };
+    if (existsSync(join(c, 'sweep.json'))) return { dir: c, spec: readSweepSpec(c) };
   }
   throw new UsageError(`sweep not found: ${ref} (no sweep.json there)`);
 }
@@ -136,8 +108,8 @@ export function rowMetrics(summary: Record<string, unknown>, a: Analysis | null)
 const teacherRuns = new Map<string, Promise<string>>();
 function teacherFor(dir: string, spec: SweepSpec, seed: number, dataSeed: number | null, backend: string | undefined): Promise<string> {
   const key = `${dir}#${seed}`;
-  const known = readJsonl<{ seed: number; run: string }>(join(dir, 'teachers.jsonl')).find((t) => t.seed === seed);
-  if (known && existsSync(join(known.run, 'run.json')) && JSON.parse(readFileSync(join(known.run, 'run.json'), 'utf8')).status === 'finished') return Promise.resolve(known.run);
+  const known = readTeachers(dir).find((t) => t.seed === seed);
+  if (known && existsSync(join(known.run, 'run.json')) && readRunJson(join(known.run, 'run.json')).status === 'finished') return Promise.resolve(known.run);
   if (!teacherRuns.has(key)) {
     teacherRuns.set(
       key,
@@ -169,7 +141,7 @@ function orphanRun(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][number],
     const run = join(runsDir, f);
     if (known.has(run) || !existsSync(join(run, 'summary.json'))) continue;
     try {
-      if (JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')).status === 'finished') return run;
+      if (readRunJson(join(run, 'run.json')).status === 'finished') return run;
     } catch {
       /* torn or foreign folder: not adoptable */
     }
@@ -196,7 +168,7 @@ async function runJob(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][numbe
   let trained: { run: string; status: string; summary: Record<string, unknown> };
   const orphan = orphanRun(dir, spec, job, known);
   if (orphan) {
-    trained = { run: orphan, status: 'finished', summary: JSON.parse(readFileSync(join(orphan, 'summary.json'), 'utf8')) as Record<string, unknown> };
+    trained = { run: orphan, status: 'finished', summary: readSummary(join(orphan, 'summary.json'))! }; // orphanRun checked it exists
     row.adopted = true;
   } else {
     const t = await runChild(args);
@@ -221,7 +193,7 @@ async function runJob(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][numbe
   row.metrics = rowMetrics(trained.summary, analysis);
   const ebrFile = join(trained.run, 'ebr.json');
   if (existsSync(ebrFile)) {
-    const e = JSON.parse(readFileSync(ebrFile, 'utf8')) as { disc_acc: number; similarity: Record<string, number> };
+    const e = readEbr(ebrFile);
     row.metrics.disc_acc = e.disc_acc;
     for (const [k, v] of Object.entries(e.similarity)) row.metrics[`g_cosine.${k}`] = v;
   }
@@ -231,7 +203,7 @@ async function runJob(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][numbe
 export async function runSweep(dir: string, spec: SweepSpec, o: { workers: number; backend?: string; log: Logger }): Promise<SweepRow[]> {
   const resultsPath = join(dir, 'results.jsonl');
   repairJsonl(resultsPath);
-  const rows = readJsonl<SweepRow>(resultsPath);
+  const rows = readSweepRows(dir);
   const done = new Set(rows.filter((r) => r.status === 'finished').map((r) => r.job));
   const known = new Set(rows.map((r) => r.run).filter((r): r is string => !!r));
   const todo = spec.jobs.filter((j) => !done.has(j.id));
@@ -273,9 +245,7 @@ function repairJsonl(path: string): void {
 
 /** results.json and results.csv from results.jsonl: the latest line per job, in job order. */
 export function writeSweepTables(dir: string, spec: SweepSpec): SweepRow[] {
-  const latest = new Map<string, SweepRow>();
-  for (const r of readJsonl<SweepRow>(join(dir, 'results.jsonl'))) latest.set(r.job, r);
-  const rows = spec.jobs.map((j) => latest.get(j.id)).filter((r): r is SweepRow => !!r);
+  const rows = latestRows(spec, readSweepRows(dir));
   writeJsonAtomic(join(dir, 'results.json'), rows);
   const keys = spec.grid.map((g) => g.key);
   const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];

@@ -12,6 +12,7 @@ import { disposeSplit, toTensors } from '../core/tensors.js';
 import { writeFileAtomic, writeJsonAtomic, appendJsonl, filterJsonl } from '../run/atomic.js';
 import { checkpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
+import type { RunSummary } from '../run/records/index.js';
 import { captureEnv } from '../run/env.js';
 import { createProgress } from '../run/progress.js';
 import { writeMetricsCsv } from '../run/metrics-csv.js';
@@ -211,7 +212,7 @@ async function writeSummary(folder: RunFolder, config: Config, model: FusionMode
   disposeSplit(testT);
   const last = history.at(-1);
   const speeds = history.map((h) => h.samples_per_s);
-  const summary = {
+  const summary: RunSummary = {
     run: folder.id,
     name: config.name,
     dataset: config.dataset.name,

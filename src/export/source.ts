@@ -1,50 +1,27 @@
-// What `mmc export` reads: run folders (given directly or as the runs of a sweep folder), parsed
-// leniently (plain YAML/JSON, no schema), so runs written by older versions still export.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { UsageError } from '../errors.js';
-import { readJsonl } from '../run/atomic.js';
-import { effectiveStatus, type RunJson } from '../run/run-folder.js';
+// What `mmc export` reads: run folders (given directly or as the runs of a sweep folder), through the
+// run-folder reader of src/run/records, which reads config.yaml as plain YAML (no schema), so runs
+// written by older versions still export.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { locateFolders, readRunRecords, readSweepRecords, type RunRecords } from '../run/records/index.js';
 import { flatten } from '../run/metrics-csv.js';
 
-export interface ExportRun {
-  dir: string; // absolute path of the run folder
-  id: string; // mmc run id (the folder name)
-  run: RunJson;
-  config: Record<string, unknown> | null; // config.yaml
-  summary: Record<string, unknown> | null; // summary.json (finished runs only)
-  env: Record<string, unknown> | null; // env.json
-  metrics: Record<string, unknown>[]; // metrics.jsonl
-  sweep?: { id: string; job?: string }; // set when the run was exported as part of a sweep
-}
-
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
-const readJson = (p: string): Record<string, unknown> | null => (existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>) : null);
+
+export type ExportRun = RunRecords & {
+  sweep?: { id: string; job?: string }; // set when the run was exported as part of a sweep
+};
 
 export function readExportRun(dir: string, sweep?: ExportRun['sweep']): ExportRun {
-  const run = readJson(join(dir, 'run.json')) as RunJson | null;
-  if (!run) throw new UsageError(`not a run folder: ${dir} (no run.json)`);
-  const configPath = join(dir, 'config.yaml');
-  return {
-    dir,
-    id: run.id ?? dir.split(/[\\/]/).filter(Boolean).at(-1)!,
-    // A run killed while `running` (its process is gone) is shown as interrupted.
-    run: { ...run, status: effectiveStatus(run) },
-    config: existsSync(configPath) ? ((parseYaml(readFileSync(configPath, 'utf8')) as Record<string, unknown>) ?? null) : null,
-    summary: readJson(join(dir, 'summary.json')),
-    env: readJson(join(dir, 'env.json')),
-    metrics: readJsonl(join(dir, 'metrics.jsonl')),
-    ...(sweep ? { sweep } : {}),
-  };
+  return { ...readRunRecords(dir), ...(sweep ? { sweep } : {}) };
 }
 
 /** The runs of a sweep folder (its runs/ subfolder, teachers included), in folder-name (= start time) order. */
 function sweepRuns(dir: string): ExportRun[] {
-  const spec = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as { id?: string };
+  const { spec, rows } = readSweepRecords(dir);
   const sweepId = spec.id ?? dir.split(/[\\/]/).filter(Boolean).at(-1)!;
   const jobOf = new Map<string, string>();
-  for (const r of readJsonl<{ job: string; run: string | null }>(join(dir, 'results.jsonl'))) {
+  for (const r of rows) {
     if (r.run) jobOf.set(r.run.split(/[\\/]/).filter(Boolean).at(-1)!, r.job);
   }
   const runsDir = join(dir, 'runs');
@@ -60,15 +37,8 @@ function sweepRuns(dir: string): ExportRun[] {
  * name under runsDir. All are checked before anything is read; a run named twice is exported once.
  */
 export function resolveExportArgs(refs: string[], runsDir: string): ExportRun[] {
-  const found = refs.map((ref) => {
-    for (const c of [resolve(ref), resolve(runsDir, ref)]) {
-      if (existsSync(join(c, 'run.json'))) return { kind: 'run' as const, dir: c };
-      if (existsSync(join(c, 'sweep.json'))) return { kind: 'sweep' as const, dir: c };
-    }
-    throw new UsageError(`not a run or sweep folder: ${ref} (no run.json or sweep.json in ${resolve(ref)}${resolve(ref) === resolve(runsDir, ref) ? '' : ` or ${resolve(runsDir, ref)}`})`);
-  });
   const out = new Map<string, ExportRun>();
-  for (const f of found) {
+  for (const f of locateFolders(refs, runsDir)) {
     for (const r of f.kind === 'run' ? [readExportRun(f.dir)] : sweepRuns(f.dir)) if (!out.has(r.dir)) out.set(r.dir, r);
   }
   return [...out.values()];

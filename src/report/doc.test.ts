@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { inlineSvg, toHtml, toMarkdown, type ReportDoc } from './doc.js';
 import { categoricalKeys, metricLabel, numericAxes } from './sweep-report.js';
 import { shellJoin } from './source.js';
-import type { SweepSpec } from '../commands/sweep.js';
+import type { SweepSpec } from '../run/records/index.js';
 
 const prov = { source: 'run r1', command: 'mmc train --config a.yaml', configHash: 'abc123def456', backend: 'wasm' };
 const svg = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><rect width="5" height="5"/></svg>';

@@ -1,19 +1,17 @@
 // The single-run part of `mmc report`: identity and command line, training curves, test metrics,
 // every eval/*.json (missing-modality tables) and the highlights of eval/analysis.json.
-import type { Analysis } from '../commands/analyze.js';
-import type { EvalResult } from '../commands/eval.js';
 import type { ClassMetrics } from '../core/metrics.js';
-import type { ExportRun } from '../export/source.js';
+import { readEvalFolder, type Analysis, type RunRecords } from '../run/records/index.js';
 import { barChartSvg } from './charts.js';
 import type { Block, Provenance } from './doc.js';
 import { bandChartSvg, type BandSeries } from './plot.js';
 import { fmt, type FigureNamer } from './sweep-report.js';
-import { backendOf, evalFiles, runCommand, shellJoin } from './source.js';
+import { backendOf, runCommand, shellJoin } from './source.js';
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const pct = (v: number | undefined) => (finite(v) ? (100 * v).toFixed(1) : '—');
 
-export async function runBlocks(r: ExportRun, figName: FigureNamer): Promise<Block[]> {
+export async function runBlocks(r: RunRecords, figName: FigureNamer): Promise<Block[]> {
   const hash = r.run.config_hash ?? 'n/a';
   const backend = backendOf(r);
   const prov: Provenance = { source: `run ${r.id}`, command: runCommand(r), configHash: hash, backend };
@@ -67,12 +65,11 @@ export async function runBlocks(r: ExportRun, figName: FigureNamer): Promise<Blo
   }
 
   // eval/*.json
-  const files = evalFiles(r.dir);
-  const evals = files.filter((f) => f.name !== 'analysis.json' && (f.data as { per_modality?: unknown }).per_modality);
+  const { results: evals, analysis: a } = readEvalFolder(r.dir);
   H(2, 'Missing-modality evaluations (eval/*.json)');
   if (!evals.length) note('No `mmc eval` results in eval/.');
   for (const f of evals) {
-    const e = f.data as unknown as EvalResult;
+    const e = f.result;
     const args = ['eval', '--run', r.id, '--split', e.split, '--checkpoint', e.checkpoint, '--protocol', e.protocol];
     if (e.condition.missing.length) args.push('--missing-modality', e.condition.missing.join(','), '--missing-rate', String(e.condition.rate), '--seed', String(e.condition.seed));
     const p: Provenance = { ...prov, command: `mmc ${shellJoin(args)} (rebuilt from eval/${f.name}; the run itself: ${prov.command})` };
@@ -85,13 +82,11 @@ export async function runBlocks(r: ExportRun, figName: FigureNamer): Promise<Blo
   }
 
   // eval/analysis.json
-  const af = files.find((f) => f.name === 'analysis.json');
   H(2, 'Collapse analysis (eval/analysis.json)');
-  if (!af) {
+  if (!a) {
     note('No eval/analysis.json (run `mmc analyze --run RUN`): ranks, Shapley values and polysemanticity are not shown.');
     return blocks;
   }
-  const a = af.data as unknown as Analysis;
   const ap: Provenance = { ...prov, command: `mmc ${shellJoin(['analyze', '--run', r.id, '--split', a.split])} (rebuilt from eval/analysis.json: ${a.checkpoint} checkpoint, τ = ${a.rank.fused.tau}, κ = ${a.polysemanticity.kappa}; the run itself: ${prov.command})` };
   const rankRow = (label: string, k: Analysis['rank']['fused']) => [label, `${k.dims[0]} × ${k.dims[1]}`, String(k.numerical_rank), fmt(k.effective_rank)];
   blocks.push({ kind: 'table', table: { caption: `Ranks (${a.split} split, n = ${a.n})`, head: ['representation', 'samples × width', 'numerical rank', 'effective rank'], numeric: [false, false, true, true], rows: [rankRow('fused', a.rank.fused), ...a.modalities.map((m) => rankRow(`encoder ${m}`, a.rank.encoders[m]))], provenance: ap } });

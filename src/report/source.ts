@@ -1,40 +1,29 @@
-// What `mmc report` reads, read-only: sweep folders (sweep.json, results.jsonl) and run folders
-// (through src/export/source.ts), and the provenance labels every table and figure carries.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+// What `mmc report` reads, read-only: sweep and run folders (through the records reader of
+// src/run/records), and the provenance labels every table and figure carries.
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { configHash } from '../config/hash.js';
 import { loadConfigFile } from '../config/load.js';
-import { configHash } from '../commands/setup.js';
-import type { SweepRow, SweepSpec } from '../commands/sweep.js';
-import { UsageError } from '../errors.js';
-import { readExportRun, type ExportRun } from '../export/source.js';
-import { readJsonl } from '../run/atomic.js';
+import { latestRows, locateFolders, readRunRecords, readSweepRecords, type RunRecords, type SweepRow, type SweepSpec } from '../run/records/index.js';
 
-export type ReportTarget = { kind: 'run'; dir: string; run: ExportRun } | { kind: 'sweep'; dir: string; spec: SweepSpec; rows: SweepRow[]; runs: Map<string, ExportRun> };
+export type ReportTarget = { kind: 'run'; dir: string; run: RunRecords } | { kind: 'sweep'; dir: string; spec: SweepSpec; rows: SweepRow[]; runs: Map<string, RunRecords> };
 
 /** Each argument is a run folder (run.json) or a sweep folder (sweep.json), as a path or a name under runsDir. */
 export function resolveTargets(refs: string[], runsDir: string): ReportTarget[] {
-  return refs.map((ref) => {
-    for (const c of [resolve(ref), resolve(runsDir, ref)]) {
-      if (existsSync(join(c, 'sweep.json'))) return readSweep(c);
-      if (existsSync(join(c, 'run.json'))) return { kind: 'run' as const, dir: c, run: readExportRun(c) };
-    }
-    throw new UsageError(`not a run or sweep folder: ${ref} (no run.json or sweep.json in ${resolve(ref)}${resolve(ref) === resolve(runsDir, ref) ? '' : ` or ${resolve(runsDir, ref)}`})`);
-  });
+  return locateFolders(refs, runsDir).map((f) => (f.kind === 'sweep' ? readSweep(f.dir) : { kind: 'run', dir: f.dir, run: readRunRecords(f.dir) }));
 }
 
-/** A sweep's rows as writeSweepTables would keep them (latest line per job, job order), without writing anything. */
+/** A sweep's rows as its tables keep them (latest line per job, job order), without writing anything. */
 function readSweep(dir: string): ReportTarget {
-  const spec = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as SweepSpec;
-  const latest = new Map<string, SweepRow>();
-  for (const r of readJsonl<SweepRow>(join(dir, 'results.jsonl'))) latest.set(r.job, r);
-  const rows = spec.jobs.map((j) => latest.get(j.id)).filter((r): r is SweepRow => !!r);
-  const runs = new Map<string, ExportRun>();
+  const s = readSweepRecords(dir);
+  const rows = latestRows(s.spec, s.rows);
+  const runs = new Map<string, RunRecords>();
   for (const r of rows) {
     if (!r.run) continue;
     const d = runDir(dir, r.run);
-    if (d) runs.set(r.job, readExportRun(d));
+    if (d) runs.set(r.job, readRunRecords(d));
   }
-  return { kind: 'sweep', dir, spec, rows, runs };
+  return { kind: 'sweep', dir, spec: s.spec, rows, runs };
 }
 
 /** A row's run folder: the recorded path, or the same name under the sweep's runs/ (a moved sweep). */
@@ -48,7 +37,7 @@ export function shellJoin(args: string[]): string {
   return args.map((a) => (/^[\w@%+=:,./[\]-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-export function runCommand(r: ExportRun): string {
+export function runCommand(r: RunRecords): string {
   return r.run.argv?.length ? `mmc ${shellJoin(r.run.argv)}` : `mmc ${r.run.command} (argv not recorded)`;
 }
 
@@ -75,7 +64,7 @@ export function sweepBaseHash(dir: string, spec: SweepSpec): string | null {
   }
 }
 
-export function backendOf(r: ExportRun | undefined): string {
+export function backendOf(r: RunRecords | undefined): string {
   const env = r?.env as { backend?: { name?: string; package?: string }; versions?: Record<string, string> } | null | undefined;
   if (!env?.backend?.name) return 'unknown (no env.json)';
   const pkg = env.backend.package;
@@ -83,17 +72,7 @@ export function backendOf(r: ExportRun | undefined): string {
   return `${env.backend.name}${pkg ? ` (${pkg}${ver ? ` ${ver}` : ''})` : ''}`;
 }
 
-export function backendsOf(runs: Iterable<ExportRun>): string {
+export function backendsOf(runs: Iterable<RunRecords>): string {
   const set = new Set([...runs].map(backendOf));
   return set.size ? [...set].join('; ') : 'unknown (no runs)';
-}
-
-/** The eval/*.json files of a run, analysis.json apart. */
-export function evalFiles(dir: string): { name: string; data: Record<string, unknown> }[] {
-  const d = join(dir, 'eval');
-  if (!existsSync(d)) return [];
-  return readdirSync(d)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => ({ name: f, data: JSON.parse(readFileSync(join(d, f), 'utf8')) as Record<string, unknown> }));
 }

@@ -2,8 +2,7 @@
 // grid keys, paired Wilcoxon tests between the values of categorical grid keys, and figures drawn
 // only from what results.jsonl and the runs' metrics.jsonl contain.
 import { parse as parseYaml } from 'yaml';
-import type { SweepRow, SweepSpec } from '../commands/sweep.js';
-import type { ExportRun } from '../export/source.js';
+import type { RunRecords, SweepRow, SweepSpec } from '../run/records/index.js';
 import { describe, groupStats, pairedTests, type Row } from '../stats/index.js';
 import { barChartSvg, type Bar } from './charts.js';
 import type { Block, Provenance } from './doc.js';
@@ -111,7 +110,7 @@ export function categoricalKeys(spec: SweepSpec): string[] {
 
 const pointLabel = (values: Record<string, string>, keys: string[]) => keys.map((k) => `${k.split('.').at(-1)}=${values[k]}`).join(', ') || 'all runs';
 
-export async function sweepBlocks(t: { dir: string; spec: SweepSpec; rows: SweepRow[]; runs: Map<string, ExportRun> }, figName: FigureNamer, readMetrics: (job: string) => Record<string, unknown>[]): Promise<Block[]> {
+export async function sweepBlocks(t: { dir: string; spec: SweepSpec; rows: SweepRow[]; runs: Map<string, RunRecords> }, figName: FigureNamer, readMetrics: (job: string) => Record<string, unknown>[]): Promise<Block[]> {
   const { dir, spec, rows, runs } = t;
   const keys = spec.grid.map((g) => g.key);
   const finished = rows.filter((r) => r.status === 'finished');
@@ -294,7 +293,7 @@ export async function sweepBlocks(t: { dir: string; spec: SweepSpec; rows: Sweep
 }
 
 /** The appendix: one row per job with its run id, config hash and backend. */
-export function sweepRunsTable(t: { dir: string; spec: SweepSpec; rows: SweepRow[]; runs: Map<string, ExportRun> }): Block {
+export function sweepRunsTable(t: { dir: string; spec: SweepSpec; rows: SweepRow[]; runs: Map<string, RunRecords> }): Block {
   const keys = t.spec.grid.map((g) => g.key);
   const cmd = sweepCommand(t.dir, t.spec);
   return {

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackendInfo } from '../backend.js';
+import type { EnvJson } from './records/index.js';
 
 // The commit of mmc's own source tree (dist/src/run/env.js → repository root), not of the caller's directory.
 const MMC_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -17,7 +18,7 @@ export function gitCommit(cwd = MMC_ROOT): string | null {
   }
 }
 
-export function captureEnv(backend: BackendInfo, seed: number, datasetHash: string, mmcVersion: string) {
+export function captureEnv(backend: BackendInfo, seed: number, datasetHash: string, mmcVersion: string): EnvJson {
   const cpus = os.cpus();
   return {
     mmc: mmcVersion,

@@ -5,26 +5,8 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from './atomic.js';
-
-export type RunStatus = 'running' | 'finished' | 'failed' | 'interrupted';
-
-export interface RunJson {
-  id: string;
-  command: string;
-  argv: string[];
-  status: RunStatus;
-  started: string;
-  ended: string | null;
-  config_hash: string;
-  parent: string | null; // the run this one resumed or derived from
-  teacher: string | null; // teacher run id (distill)
-  teacher_config_hash?: string;
-  error?: string;
-  resumed?: string[]; // times the run was resumed
-  pid?: number; // the process that runs (or last ran) it…
-  host?: string; // …on this host
-  pid_start?: string | null; // that process's start time (Linux /proc), so a reused pid is not taken for it
-}
+// records/run.js, not the index: the index's folder reader imports this module.
+import { readRunJson, type RunJson, type RunStatus } from './records/run.js';
 
 /** A process's start time (clock ticks since boot, /proc/PID/stat field 22); null where /proc is missing. */
 export function processStart(pid: number): string | null {
@@ -123,16 +105,7 @@ export class RunFolder {
     return join(this.dir, ...parts);
   }
   readRun(): RunJson {
-    const file = this.path('run.json');
-    let r: unknown;
-    try {
-      r = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new UsageError(`${file}: ${code ? `cannot read (${code})` : `not valid JSON (${(e as Error).message.split('\n')[0]})`}; is this a run folder?`);
-    }
-    if (r === null || typeof r !== 'object' || typeof (r as RunJson).status !== 'string') throw new UsageError(`${file}: not a run record (no "status")`);
-    return r as RunJson;
+    return readRunJson(this.path('run.json'));
   }
   writeRun(r: RunJson): void {
     writeJsonAtomic(this.path('run.json'), r);

@@ -1,0 +1,11 @@
+// The on-disk records of runs, sweeps and reproductions: their types, and readers that check them
+// (a torn or foreign file is a one-line UsageError naming it). Writers take the types from here.
+export { readAnalysis, type Analysis } from './analysis.js';
+export { readEbr, type EbrJson } from './ebr.js';
+export { readEnv, type EnvJson } from './env.js';
+export { readEvalFolder, readEvalResult, type EvalResult } from './eval.js';
+export { locateFolders, readMetrics, readRunRecords, readSweepRecords, type MetricsLine, type RunRecords, type SweepRecords } from './folder.js';
+export { readReproduceProgress, type ReproduceProgress, type ReproduceSummary } from './reproduce.js';
+export { readRunJson, type RunJson, type RunStatus } from './run.js';
+export { readSummary, type RunSummary } from './summary.js';
+export { latestRows, readSweepRows, readSweepSpec, readTeachers, type SweepRow, type SweepSpec, type TeacherLine } from './sweep.js';
