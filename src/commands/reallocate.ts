@@ -1,10 +1,8 @@
 // `mmc reallocate`: train a fusion model with Explicit Basis Reallocation (paper §2), log the
 // discriminator's accuracy and the g-space similarity every epoch, and store the similarity ranking
 // that the substitute protocol of `mmc eval` uses.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UsageError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { adversarialTerm, discriminationLoss, gSpaceStats } from '../core/ebr.js';
 import type { ExtraLoss } from '../core/fit.js';
@@ -14,7 +12,7 @@ import { disposeSplit, toTensors, type TensorSplit } from '../core/tensors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
 import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
-import type { EbrJson } from '../run/records/index.js';
+import { readEbr, type EbrJson } from '../run/records/index.js';
 import type { RunFolder } from '../run/run-folder.js';
 import { dataFor, modelSpec } from './setup.js';
 import { train, type TrainResult } from './train.js';
@@ -59,18 +57,6 @@ export async function gSpaceReport(model: FusionModel, split: TensorSplit, batch
 export function similarityRanking(names: string[], cos: Record<string, number>): Record<string, string[]> {
   const sim = (a: string, b: string) => cos[`${a}~${b}`] ?? cos[`${b}~${a}`] ?? -Infinity;
   return Object.fromEntries(names.map((m) => [m, names.filter((k) => k !== m).sort((a, b) => sim(m, b) - sim(m, a))]));
-}
-
-type EbrResult = { similarity: Record<string, number>; ranking: Record<string, string[]>; disc_acc: number };
-
-// TODO(records): use the records module's reader once it lands.
-function readEbr(runDir: string): EbrResult {
-  const file = join(runDir, 'ebr.json');
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as EbrResult;
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read the finished run's EBR record (${(e as Error).message.split('\n')[0]})`);
-  }
 }
 
 export async function reallocate(ctx: RunContext, o: { resume?: RunFolder; stopAfter?: number } = {}): Promise<TrainResult & { ebr: { similarity: Record<string, number>; ranking: Record<string, string[]>; disc_acc: number } | null }> {
@@ -120,5 +106,5 @@ export async function reallocate(ctx: RunContext, o: { resume?: RunFolder; stopA
   const r = await train({ ...ctx, config }, { command: 'reallocate', prepare, epochExtras, beforeFinish, resume: o.resume, stopAfter: o.stopAfter });
   if (r.status !== 'finished') return { ...r, ebr: null };
   // A resume of a run that had already finished trains nothing: its ebr.json is the result.
-  return { ...r, ebr: ebr ?? readEbr(r.run) };
+  return { ...r, ebr: ebr ?? readEbr(join(r.run, 'ebr.json')) };
 }

@@ -1,5 +1,5 @@
 // `mmc train`: a fresh run, or `--resume` of an interrupted one, writing the run folder.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { configToYaml } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -12,7 +12,7 @@ import { disposeSplit, toTensors } from '../core/tensors.js';
 import { writeFileAtomic, writeJsonAtomic, appendJsonl, filterJsonl } from '../run/atomic.js';
 import { checkpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
-import type { RunSummary } from '../run/records/index.js';
+import { readSummary, type RunSummary } from '../run/records/index.js';
 import { captureEnv } from '../run/env.js';
 import { createProgress } from '../run/progress.js';
 import { writeMetricsCsv } from '../run/metrics-csv.js';
@@ -46,17 +46,10 @@ export interface TrainResult {
 export function finishedResult(ctx: RunContext, folder: RunFolder): TrainResult | null {
   if (folder.readRun().status !== 'finished') return null;
   ctx.log.info({ run: folder.id }, `run ${folder.id} already finished; nothing to resume`);
-  return { run: folder.dir, status: 'finished', summary: readSummary(folder) };
-}
-
-// TODO(records): use the records module's reader once it lands.
-function readSummary(folder: RunFolder): Record<string, unknown> {
   const file = folder.path('summary.json');
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read the finished run's summary (${(e as Error).message.split('\n')[0]})`);
-  }
+  const summary = readSummary(file);
+  if (!summary) throw new UsageError(`${file}: missing, though run.json says the run finished`);
+  return { run: folder.dir, status: 'finished', summary };
 }
 
 export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<TrainResult> {
