@@ -208,13 +208,14 @@ async function soak(n: number, seed: number, base: string): Promise<void> {
   process.stderr.write(`references: ${Object.entries(refs).map(([v, r]) => `${v} ${(r.ms / 1000).toFixed(1)} s (start-up ${(r.startMs / 1000).toFixed(1)} s)`).join(', ')}\n`);
   const rng = new Rng(seed);
   const verbs = ['train', 'distill', 'reallocate'] as const;
-  const totals = { cases: 0, kills: 0, late: 0, resumes: 0, restarts: 0, identical: 0, different: 0 };
+  const totals = { cases: 0, kills: 0, late: 0, unkilled: 0, resumes: 0, restarts: 0, identical: 0, different: 0 };
   for (let i = 0; totals.kills + totals.late < n; i++) {
     const verb = verbs[i % 3];
     const r = await killResumeCase({ verb, runsDir: join(base, `case-${i}`), teacher: refs.train.run, ref: refs[verb].run, refMs: refs[verb].ms, refStartMs: refs[verb].startMs, rng, maxKills: Math.min(3, n - totals.kills - totals.late), killAgainP: 0.5 });
     totals.cases++;
     totals.kills += r.kills;
     totals.late += r.late;
+    if (r.kills + r.late === 0) totals.unkilled++; // it ended before the drawn kill point came
     totals.resumes += r.resumes;
     totals.restarts += r.restarts;
     if (r.identical) totals.identical++;
@@ -223,7 +224,7 @@ async function soak(n: number, seed: number, base: string): Promise<void> {
   }
   const secs = ((performance.now() - t0) / 1000).toFixed(0);
   process.stdout.write(JSON.stringify({ ...totals, seed, seconds: Number(secs), dir: base }) + '\n');
-  process.stdout.write(`${totals.kills + totals.late} kills (${totals.kills} while running, ${totals.late} after the run had finished), ${totals.resumes} resumes, ${totals.restarts} restarts over ${totals.cases} runs: ${totals.identical} identical to the reference, ${totals.different} different (${secs} s)\n`);
+  process.stdout.write(`${totals.kills + totals.late} kills (${totals.kills} while running, ${totals.late} after the run had finished), ${totals.resumes} resumes, ${totals.restarts} restarts over ${totals.cases} runs (${totals.unkilled} ended before their kill point): ${totals.identical} identical to the reference, ${totals.different} different (${secs} s)\n`);
   if (totals.different) process.exitCode = 1;
 }
 
