@@ -16,7 +16,7 @@ import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
 import { openRunFolder, type RunFolder } from '../run/run-folder.js';
 import type { Analysis } from './analyze.js';
-import { configHash, dataFor, modalityNames, modelSpec } from './setup.js';
+import { configHash, dataFor, modalityNames, modelSpec } from './data-and-model.js';
 import { train, type TrainResult } from './train.js';
 
 export interface Pair {

@@ -18,7 +18,7 @@ import { writeMetricsCsv } from '../run/metrics-csv.js';
 import { createRunFolder, selfProcess, type RunFolder } from '../run/run-folder.js';
 import { UsageError } from '../errors.js';
 import { MMC_VERSION } from '../version.js';
-import { configHash, dataFor, modelSpec } from './setup.js';
+import { configHash, dataFor, modelSpec } from './data-and-model.js';
 
 export interface TrainOptions {
   resume?: RunFolder; // continue this run from checkpoints/last

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { modelSpec } from '../commands/setup.js';
+import { modelSpec } from '../commands/data-and-model.js';
 import { generateSynthetic } from '../data/synthetic.js';
 import { quickConfig, useBackend } from '../test-support.js';
 import { Adam } from './adam.js';

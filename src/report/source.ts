@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadConfigFile } from '../config/load.js';
-import { configHash } from '../commands/setup.js';
+import { configHash } from '../commands/data-and-model.js';
 import type { SweepRow, SweepSpec } from '../commands/sweep.js';
 import { UsageError } from '../errors.js';
 import { readExportRun, type ExportRun } from '../export/source.js';
