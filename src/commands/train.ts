@@ -130,7 +130,7 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
   };
   try {
     progress.epochStart(state.epoch + 1, config.train.epochs, stepsPerEpoch);
-    state = await fit(model, opt, trainT, valT, config.train, state, binary, {
+    state = await fit({ model, opt, train: trainT, val: valT, config: config.train, state, binary, aloneEachEpoch: config.analysis.every_epoch, extraLoss, epochExtras: o.epochExtras, substitution: config.ebr.enabled ? config.ebr.train_substitution : 0, hooks: {
       onStep: (done) => progress.step(done),
       shouldStop: () => ctx.shouldStop() || (o.stopAfter !== undefined && sessionEpochs >= o.stopAfter),
       onEpochEnd: async (rec, s, improved) => {
@@ -145,7 +145,7 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
         log.debug({ ...rec }, `epoch ${rec.epoch}`);
         if (!s.done) progress.epochStart(s.epoch + 1, config.train.epochs, stepsPerEpoch);
       },
-    }, { aloneEachEpoch: config.analysis.every_epoch, extraLoss, epochExtras: o.epochExtras, substitution: config.ebr.enabled ? config.ebr.train_substitution : 0 });
+    } });
   } catch (e) {
     progress.stop();
     let err = e;
