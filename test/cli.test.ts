@@ -12,6 +12,14 @@ function mmc(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const tmp = () => mkdtempSync(join(tmpdir(), 'mmc-test-'));
+/** The command is refused: exit 2, a message matching `re`, no stack trace; returns its stderr. */
+function refused(args: string[], re: RegExp): string {
+  const r = mmc(args);
+  assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}\n${r.stderr}`);
+  assert.match(r.stderr, re, args.join(' '));
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  return r.stderr;
+}
 const timeless = (line: string) => {
   const { samples_per_s: _s, epoch_s: _e, ...rest } = JSON.parse(line);
   return rest;
@@ -115,13 +123,22 @@ test('bad input exits 2 with one clear line and leaves existing runs untouched',
     [['eval', '--run', good.stdout ? JSON.parse(good.stdout).run : '', '--missing-modality', 'audio', '--missing-rate', '2'], /--missing-rate 2: expected a number from 0 to 1/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ];
-  for (const [args, re] of cases) {
-    const r = mmc(args);
-    assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}\n${r.stderr}`);
-    assert.match(r.stderr, re, args.join(' '));
-    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-  }
+  for (const [args, re] of cases) refused(args, re);
   assert.deepEqual(readdirSync(runs), before);
+});
+
+test('the choices of --protocol, --split, --checkpoint and --backend come from one list each: any other value exits 2 with one line', () => {
+  const runs = tmp();
+  // Every protocol parses (the command then runs and finds no run).
+  for (const p of ['zero', 'mean', 'substitute']) refused(['eval', '--run', join(runs, 'none'), '--protocol', p], /run not found/);
+  const cases: [string[], RegExp][] = [
+    [['eval', '--run', 'x', '--protocol', 'median'], /^error: option '--protocol <p>' argument 'median' is invalid\. Allowed choices are zero, mean, substitute\.\n$/],
+    [['eval', '--run', 'x', '--split', 'train'], /Allowed choices are val, test\.\n$/],
+    [['analyze', '--run', 'x', '--checkpoint', 'first'], /Allowed choices are best, last\.\n$/],
+    [['analyze', '--run', 'x', '--backend', 'gpu'], /Allowed choices are auto, tensorflow, wasm, cpu\.\n$/],
+    [['sweep', '--config', QUICK_CONFIG, '--backend', 'gpu'], /Allowed choices are auto, tensorflow, wasm, cpu\.\n$/],
+  ];
+  for (const [args, re] of cases) assert.equal(refused(args, re).trim().split('\n').length, 1, args.join(' '));
 });
 
 test('--help lists the verbs and exits 0', () => {

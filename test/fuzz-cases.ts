@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isMap, isSeq, isScalar, parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { Rng } from '../src/core/rng.js';
 import { parseConfigText } from '../src/config/load.js';
 import { UsageError } from '../src/errors.js';

@@ -1,22 +1,24 @@
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { analyzeRun, DEFAULT_ANALYZE } from '../commands/analyze.js';
 import type { Analysis } from '../run/records/index.js';
 import { loadConfigFile } from '../config/load.js';
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { openRunFolder } from '../run/run-folder.js';
-import { parseSeed, printJson } from './common.js';
+import type { BackendChoice, EvalSplit } from '../config/schema.js';
+import type { CheckpointName } from '../run/checkpoint.js';
+import { backendOption, checkpointOption, parseSeed, printJson, splitOption } from './common.js';
 
 interface AnalyzeOpts {
   run: string;
   runsDir: string;
-  split?: 'val' | 'test';
-  checkpoint: 'best' | 'last';
+  split?: EvalSplit;
+  checkpoint: CheckpointName;
   tau: string;
   kappa: string;
   seed?: string;
-  backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend?: BackendChoice;
   json?: boolean;
 }
 
@@ -48,12 +50,12 @@ export function analyzeCommand(): Command {
     .description('measure collapse in a trained run: ranks, contributions, Shapley values, semantic loss, polysemanticity, robustness')
     .requiredOption('--run <run>', 'run folder (path, or id under --runs-dir)')
     .option('--runs-dir <dir>', 'where run folders live', 'runs')
-    .addOption(new Option('--split <split>', 'split to analyse (default: the config\'s eval.split)').choices(['val', 'test']))
-    .addOption(new Option('--checkpoint <which>', 'checkpoint to load').choices(['best', 'last']).default('best'))
+    .addOption(splitOption('analyse'))
+    .addOption(checkpointOption())
     .option('--tau <t>', 'numerical rank: count σ > τ·σ_max', String(DEFAULT_ANALYZE.tau))
     .option('--kappa <k>', 'a source holds a large share of a neuron at ≥ κ/S (S sources)', String(DEFAULT_ANALYZE.kappa))
     .option('--seed <n>', 'seed for the robustness curves (default: the run\'s seed)')
-    .addOption(new Option('--backend <name>', 'tfjs backend (overrides the config)').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
+    .addOption(backendOption())
     .option('--json', 'print the analysis as JSON')
     .action(async (o: AnalyzeOpts) => {
       const run = openRunFolder(o.run, o.runsDir);

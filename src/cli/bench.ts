@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../backend.js';
-import { BACKENDS, type BackendChoice } from '../config/schema.js';
+import type { BackendChoice } from '../config/schema.js';
 import { runBench, runReference, type BenchModel, type BenchResult, type ReferenceResult } from '../commands/bench.js';
 import { setFastOps } from '../core/ops/dense.js';
 import { UsageError } from '../errors.js';
-import { printJson } from './common.js';
+import { backendOption, printJson } from './common.js';
 
 interface BenchOpts {
   model: BenchModel;
@@ -52,7 +52,7 @@ export function benchCommand(): Command {
     .option('--steps <n>', 'timed steps (default 200 mlp, 50 conv)')
     .option('--batch <b>', 'batch size (default 128 mlp, 64 conv)')
     .option('--warmup <n>', 'untimed steps first', '10')
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKENDS]).default('auto'))
+    .addOption(backendOption('tfjs backend').default('auto'))
     .option('--reference', 'also run scripts/reference_mlp.py (numpy, one BLAS thread) and print the ratio')
     .option('--python <exe>', 'python for --reference', 'python3')
     .option('--profile', 'list the kernels that take the most time')

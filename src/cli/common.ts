@@ -3,9 +3,10 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../backend.js';
 import { loadConfigFile } from '../config/load.js';
-import { BACKENDS, type Config } from '../config/schema.js';
+import { BACKENDS, EVAL_SPLITS, type Config } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { RunContext } from '../run/context.js';
+import { CHECKPOINTS } from '../run/checkpoint.js';
 import { openRunFolder, type RunFolder } from '../run/run-folder.js';
 import { createLogger } from '../run/logger.js';
 
@@ -18,10 +19,17 @@ export interface CommonOpts {
   progress: boolean;
 }
 
+/** --backend NAME, one of the config's backends. */
+export const backendOption = (help = 'tfjs backend (overrides the config)') => new Option('--backend <name>', help).choices([...BACKENDS]);
+/** --split for the verbs that read a run (default: the config's eval.split). */
+export const splitOption = (verb: string) => new Option('--split <split>', `split to ${verb} (default: the config's eval.split)`).choices([...EVAL_SPLITS]);
+/** --checkpoint best|last for the verbs that read a run. */
+export const checkpointOption = () => new Option('--checkpoint <which>', 'checkpoint to load').choices([...CHECKPOINTS]).default('best');
+
 export function addCommonOptions(cmd: Command): Command {
   return cmd
     .option('--runs-dir <dir>', 'where run folders live', 'runs')
-    .addOption(new Option('--backend <name>', 'tfjs backend (overrides the config)').choices([...BACKENDS]))
+    .addOption(backendOption())
     .option('--json', 'print the result as JSON on standard out')
     .option('-q, --quiet', 'only warnings and errors on standard error')
     .addOption(new Option('--log-level <level>', 'log level on standard error').choices(['debug', 'info', 'warn', 'error']).default('info'))

@@ -1,17 +1,17 @@
-import { Command, Option } from 'commander';
-import { BACKENDS, type BackendChoice } from '../config/schema.js';
+import { Command } from 'commander';
+import type { BackendChoice } from '../config/schema.js';
 import { loadConfigFile } from '../config/load.js';
 import { selectBackend } from '../backend.js';
 import { datasetFromArg, datasetInfo, formatInfo, listDatasets, verifyEmbedded, verifyFolder, type VerifyLine } from '../commands/data.js';
 import { loadDataset } from '../data/registry.js';
 import { UsageError } from '../errors.js';
-import { collect, printJson } from './common.js';
+import { backendOption, collect, printJson } from './common.js';
 
 interface InfoOpts {
   config?: string;
   set: string[];
   json?: boolean;
-  backend: string;
+  backend: BackendChoice;
 }
 
 export function dataCommand(): Command {
@@ -31,12 +31,12 @@ export function dataCommand(): Command {
     .argument('[dataset]', 'avmnist-mini, or a folder (manifest.yaml, or MultiBench avmnist .npy files)')
     .option('--config <file>', "the dataset of an experiment config (its dataset section, with --set applied)")
     .option('--set <key=value>', 'override a config key (repeatable)', collect, [])
-    .addOption(new Option('--backend <name>', 'tfjs backend for the loaders that compute (avmnist-mini PCA)').choices([...BACKENDS]).default('auto'))
+    .addOption(backendOption('tfjs backend for the loaders that compute (avmnist-mini PCA)').default('auto'))
     .option('--json', 'print JSON')
     .action(async (arg: string | undefined, o: InfoOpts) => {
       const cfg = o.config ? loadConfigFile(o.config, { overrides: o.set }).dataset : arg ? datasetFromArg(arg) : null;
       if (!cfg) throw new UsageError('say which dataset: mmc data info avmnist-mini | PATH | --config FILE');
-      await selectBackend(o.backend as BackendChoice);
+      await selectBackend(o.backend);
       const info = datasetInfo(cfg);
       if (o.json) printJson(info);
       else console.log(formatInfo(info));
@@ -45,15 +45,15 @@ export function dataCommand(): Command {
     .command('verify')
     .description('check the checksums of the embedded data (default) or of a dataset folder, and that it loads')
     .argument('[dataset]', 'avmnist-mini (default) or a dataset folder')
-    .addOption(new Option('--backend <name>', 'tfjs backend for the full load').choices([...BACKENDS]).default('auto'))
+    .addOption(backendOption('tfjs backend for the full load').default('auto'))
     .option('--json', 'print JSON')
-    .action(async (arg: string | undefined, o: { json?: boolean; backend: string }) => {
+    .action(async (arg: string | undefined, o: { json?: boolean; backend: BackendChoice }) => {
       const target = arg ?? 'avmnist-mini';
       const lines: VerifyLine[] = target === 'avmnist-mini' ? verifyEmbedded() : verifyFolder(target);
       const bad = lines.filter((l) => !l.ok);
       if (bad.length === 0) {
         // Checksums agree: now the whole load (shapes, labels, finite values) must pass too.
-        await selectBackend(o.backend as BackendChoice);
+        await selectBackend(o.backend);
         loadDataset(datasetFromArg(target));
       }
       if (o.json) printJson({ dataset: target, ok: bad.length === 0, files: lines.map((l) => ({ ...l, actual: l.actual ?? 'missing' })) });

@@ -1,19 +1,20 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfigFile } from '../config/load.js';
-import { PROTOCOLS } from '../config/schema.js';
+import { PROTOCOLS, type EvalSplit, type Protocol } from '../config/schema.js';
 import { evaluateRun, formatEvalTable } from '../commands/eval.js';
 import { UsageError } from '../errors.js';
 import { openRunFolder } from '../run/run-folder.js';
-import { addCommonOptions, buildContext, parseSeed, printJson, type CommonOpts } from './common.js';
+import type { CheckpointName } from '../run/checkpoint.js';
+import { addCommonOptions, buildContext, checkpointOption, parseSeed, printJson, splitOption, type CommonOpts } from './common.js';
 
 interface EvalOpts extends CommonOpts {
   run: string;
   missingModality?: string;
   missingRate?: string;
-  protocol?: 'zero' | 'mean';
-  split?: 'val' | 'test';
-  checkpoint: 'best' | 'last';
+  protocol?: Protocol;
+  split?: EvalSplit;
+  checkpoint: CheckpointName;
   seed?: string;
   name?: string;
   substituteWith?: string;
@@ -26,8 +27,8 @@ export function evalCommand(): Command {
     .option('--missing-modality <names>', 'comma-separated modalities to remove')
     .option('--missing-rate <r>', 'fraction of samples that lose them (default 1)')
     .addOption(new Option('--protocol <p>', 'what replaces a missing modality (default: the config\'s eval.protocol)').choices([...PROTOCOLS]))
-    .addOption(new Option('--split <split>', 'split to evaluate (default: the config\'s eval.split)').choices(['val', 'test']))
-    .addOption(new Option('--checkpoint <which>', 'checkpoint to load').choices(['best', 'last']).default('best'))
+    .addOption(splitOption('evaluate'))
+    .addOption(checkpointOption())
     .option('--seed <n>', 'seed choosing which samples lose the modality (default: the run\'s seed)')
     .option('--name <name>', 'name of eval/<name>.json')
     .option('--substitute-with <modality>', 'substitute protocol: always substitute from this modality (compare substitutes)');
@@ -49,7 +50,7 @@ export function evalCommand(): Command {
       run,
       missing,
       rate,
-      protocol: (o.protocol ?? config.eval.protocol) as 'zero' | 'mean' | 'substitute',
+      protocol: o.protocol ?? config.eval.protocol,
       split: o.split ?? config.eval.split,
       checkpoint: o.checkpoint,
       seed: o.seed !== undefined ? parseSeed(o.seed) : config.seed,

@@ -7,8 +7,8 @@ export function reallocateCommand(): Command {
   const cmd = new Command('reallocate').description('train with Explicit Basis Reallocation (shared g-space, modality discriminator; enables --protocol substitute)');
   addRunOptions(cmd, 'reallocate');
   return cmd.action(async (o: RunOpts) => {
-    const { config, resume, stopAfter } = runConfig(o, 'reallocate');
-    if (config.ebr.train_substitution > 0 && config.train.modality_dropout > 0) throw new UsageError('ebr.train_substitution and train.modality_dropout cannot both be on (both choose which modalities a sample keeps)');
+    // Loaded with EBR on, as the run uses it (and saves it), so the config's EBR rules apply.
+    const { config, resume, stopAfter } = runConfig(o, 'reallocate', ['ebr.enabled=true']);
     if (config.distill.teacher) throw new UsageError('this config distills from a teacher (distill.teacher is set); EBR and KD do not combine yet');
     const ctx = await buildContext(config, o.config ?? null, o, process.argv.slice(2));
     const r = await reallocate(ctx, { resume, stopAfter });

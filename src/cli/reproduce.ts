@@ -1,9 +1,9 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { reproduce } from '../commands/reproduce.js';
 import { EXPERIMENTS } from '../reproduce/experiments.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../run/logger.js';
-import { printJson } from './common.js';
+import { backendOption, printJson } from './common.js';
 
 interface ReproduceOpts {
   quick?: boolean;
@@ -26,7 +26,7 @@ export function reproduceCommand(): Command {
     .option('--workers <n>', 'jobs run at once (one process each)', '2')
     .option('--only <ids>', `comma-separated experiment ids (${EXPERIMENTS.map((e) => e.id).join(', ')})`)
     .option('--seeds <n>', "seeds per grid point for every experiment instead of the registry's (quick 3, full 5); with n seeds the smallest two-sided Wilcoxon p is 2/2^n, so p < 0.05 needs 6")
-    .addOption(new Option('--backend <name>', 'tfjs backend for every job').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
+    .addOption(backendOption('tfjs backend for every job'))
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'only warnings and errors on stderr')
     .action(async (o: ReproduceOpts) => {

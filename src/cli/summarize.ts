@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { groupStats, openSweep, writeSweepTables } from '../commands/sweep.js';
+import { openSweep, pointStats, writeSweepTables } from '../commands/sweep.js';
 import { UsageError } from '../errors.js';
 import { printJson } from './common.js';
 
@@ -24,7 +24,7 @@ export function summarizeCommand(): Command {
       const known = new Set(rows.flatMap((r) => Object.keys(r.metrics)));
       for (const m of metrics) if (!known.has(m)) throw new UsageError(`--metrics ${m}: no such column (some are: ${[...known].slice(0, 12).join(', ')}, …)`);
       const keys = s.spec.grid.map((g) => g.key);
-      const per = metrics.map((m) => groupStats(rows, m));
+      const per = metrics.map((m) => pointStats(rows, m));
       if (o.json) return printJson({ sweep: s.dir, metrics, groups: per });
       const head = [...keys, 'n', ...metrics];
       const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];

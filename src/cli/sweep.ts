@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
 import { parseGrid } from '../config/grid.js';
-import { createSweep, groupStats, openSweep, runSweep } from '../commands/sweep.js';
+import { createSweep, openSweep, pointStats, runSweep } from '../commands/sweep.js';
 import type { SweepRow } from '../run/records/index.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../run/logger.js';
-import { collect, printJson } from './common.js';
+import { backendOption, collect, printJson } from './common.js';
 
 interface SweepOpts {
   config?: string;
@@ -32,7 +32,7 @@ const int = (flag: string, v: string, min: number) => {
 };
 
 function summaryTable(rows: SweepRow[], keys: string[]): string {
-  const acc = groupStats(rows, 'test_acc');
+  const acc = pointStats(rows, 'test_acc');
   const lines = [`${keys.join('  ') || '(one point)'}  n  test acc (mean ± std)`];
   for (const g of acc) lines.push(`${keys.map((k) => g.values[k]).join('  ')}  ${g.n}  ${g.mean.toFixed(4)} ± ${g.std.toFixed(4)}`);
   const failed = rows.filter((r) => r.status === 'failed');
@@ -56,7 +56,7 @@ export function sweepCommand(): Command {
     .option('--teacher-set <key=value>', 'distill: override for the teacher config (repeatable)', collect, [])
     .option('--no-analyze', 'skip mmc analyze after each run')
     .option('--no-vary-data', 'keep dataset.seed fixed (by default job seed s also sets dataset.seed to base + s)')
-    .addOption(new Option('--backend <name>', 'tfjs backend for every job').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
+    .addOption(backendOption('tfjs backend for every job'))
     .option('--json', 'print the sweep folder and rows as JSON')
     .option('-q, --quiet', 'only warnings and errors on standard error')
     .action(async (o: SweepOpts) => {

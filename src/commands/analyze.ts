@@ -1,6 +1,6 @@
 // `mmc analyze --run RUN`: the collapse measurements of a trained run, written to eval/analysis.json.
 import * as tf from '@tensorflow/tfjs';
-import type { Config, SyntheticDatasetConfig } from '../config/schema.js';
+import type { Config, EvalSplit, Protocol, SyntheticDatasetConfig } from '../config/schema.js';
 import { chooseSubstitutes, meanFeatures, presenceMasks } from '../core/absence.js';
 import { encoderOutputs, fusedAndProbs } from '../core/analysis/activations.js';
 import { curve, type Curve } from '../core/analysis/curves.js';
@@ -16,16 +16,16 @@ import { projectLatents } from '../data/synthetic.js';
 import type { Dataset } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
-import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
+import { checkpointDir, loadCheckpoint, type CheckpointName } from '../run/checkpoint.js';
 import type { Analysis } from '../run/records/index.js';
 import type { RunFolder } from '../run/run-folder.js';
-import { dataFor, modelSpec } from './setup.js';
+import { dataFor, modelSpec } from './data-and-model.js';
 import { readRanking } from './eval.js';
 import { existsSync } from 'node:fs';
 
 export interface AnalyzeOptions {
-  split: 'val' | 'test';
-  checkpoint: 'best' | 'last';
+  split: EvalSplit;
+  checkpoint: CheckpointName;
   tau: number; // numerical rank threshold, relative to σ_max
   kappa: number; // large share = at least κ × the uniform share
   seed: number; // noise draws and missing-sample choice for the robustness curves
@@ -55,7 +55,7 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
   try {
     const fill = await meanFeatures(model, train);
     const masksWithout = (missing: string[]) => presenceMasks(n, names, { modalities: missing, rate: 1, seed: 0 });
-    const run = (missing: string[], protocol: 'zero' | 'mean' = 'zero', xs: Inputs = ev.x) => fusedAndProbs(model, xs, n, { masks: masksWithout(missing), fill: protocol === 'mean' ? fill : null });
+    const run = (missing: string[], protocol: Exclude<Protocol, 'substitute'> = 'zero', xs: Inputs = ev.x) => fusedAndProbs(model, xs, n, { masks: masksWithout(missing), fill: protocol === 'mean' ? fill : null });
     const metricsOf = (probs: Float32Array) => classificationMetrics(probs, evalSplit.y, C, binary);
 
     // Everything present: fused activations, metrics, ranks.
@@ -146,7 +146,7 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
         t.dispose();
       }
       noise[m] = curve(o.noiseLevels, accs);
-      const curves: Record<'zero' | 'mean' | 'substitute', number[]> = { zero: [], mean: [], substitute: [] };
+      const curves: Record<Protocol, number[]> = { zero: [], mean: [], substitute: [] };
       const sub = ranking ? Object.fromEntries(Object.entries(chooseSubstitutes([m], ranking)).filter((e): e is [string, string] => e[1] !== null)) : undefined;
       for (const rate of o.missingRates) {
         const masks = presenceMasks(n, names, { modalities: [m], rate, seed: o.seed });

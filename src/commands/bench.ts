@@ -72,7 +72,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   let last: tf.Tensor | null = null;
   const step = () => {
     last?.dispose();
-    last = trainStep(model, opt, xs, y, 1e-3);
+    last = trainStep({ model, opt, xs, y, lr: 1e-3 });
   };
   for (let i = 0; i < o.warmup; i++) step();
   await last!.data(); // drain before timing (a no-op on synchronous backends)
@@ -87,7 +87,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   if (o.profile) {
     const n = 5;
     const info = await tf.profile(() => {
-      for (let i = 0; i < n; i++) trainStep(model, opt, xs, y, 1e-3).dispose();
+      for (let i = 0; i < n; i++) trainStep({ model, opt, xs, y, lr: 1e-3 }).dispose();
     });
     const agg = new Map<string, { ms: number; calls: number }>();
     for (const k of info.kernels) {

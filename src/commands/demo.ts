@@ -2,7 +2,7 @@
 // model per modality on the same data, then evaluates fusion with each modality missing.
 // Collapse shows as: fusion with modality A missing ≪ the model trained on the others alone.
 import { usedModalities, type Config } from '../config/schema.js';
-import { modalityNames } from './setup.js';
+import { modalityNames } from './data-and-model.js';
 import type { ClassMetrics } from '../core/metrics.js';
 import type { RunContext } from '../run/context.js';
 import { openRunFolder } from '../run/run-folder.js';

@@ -16,7 +16,8 @@ import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
 import { readAnalysis, type Analysis } from '../run/records/index.js';
 import { openRunFolder, type RunFolder } from '../run/run-folder.js';
-import { configHash, dataFor, modalityNames, modelSpec } from './setup.js';
+import { configHash } from '../config/hash.js';
+import { dataFor, modalityNames, modelSpec } from './data-and-model.js';
 import { finishedResult, train, type TrainResult } from './train.js';
 
 export interface Pair {

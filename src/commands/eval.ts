@@ -1,5 +1,6 @@
 // `mmc eval --run RUN`: metrics of a run's checkpoint on val or test, with modalities missing.
 import { existsSync } from 'node:fs';
+import type { EvalSplit } from '../config/schema.js';
 import { chooseSubstitutes, meanFeatures, presenceMasks, type Protocol } from '../core/absence.js';
 import type { ClassMetrics } from '../core/metrics.js';
 import { FusionModel } from '../core/model.js';
@@ -8,19 +9,19 @@ import { Rng } from '../core/rng.js';
 import { disposeSplit, toTensors, type TensorSplit } from '../core/tensors.js';
 import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
-import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
+import { checkpointDir, loadCheckpoint, type CheckpointName } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
 import { readEbr, type EvalResult } from '../run/records/index.js';
 import type { RunFolder } from '../run/run-folder.js';
-import { dataFor, modelSpec } from './setup.js';
+import { dataFor, modelSpec } from './data-and-model.js';
 
 export interface EvalOptions {
   run: RunFolder;
   missing: string[]; // modalities to remove
   rate: number; // fraction of samples that lose them
   protocol: Protocol;
-  split: 'val' | 'test';
-  checkpoint: 'best' | 'last';
+  split: EvalSplit;
+  checkpoint: CheckpointName;
   seed: number; // which samples lose the modality
   name?: string; // eval/<name>.json
   substituteWith?: string; // substitute protocol: use this modality instead of the ranking's choice

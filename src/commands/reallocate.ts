@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.js';
 import { adversarialTerm, discriminationLoss, gSpaceStats } from '../core/ebr.js';
 import type { ExtraLoss } from '../core/fit.js';
+import { cosineLoss } from '../core/kd.js';
 import { FusionModel } from '../core/model.js';
 import { Rng } from '../core/rng.js';
 import { disposeSplit, toTensors, type TensorSplit } from '../core/tensors.js';
@@ -14,7 +15,7 @@ import { checkpointDir, loadCheckpoint } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
 import { readEbr, type EbrJson } from '../run/records/index.js';
 import type { RunFolder } from '../run/run-folder.js';
-import { dataFor, modelSpec } from './setup.js';
+import { dataFor, modelSpec } from './data-and-model.js';
 import { train, type TrainResult } from './train.js';
 
 /** Whether the adversarial term is on in a (0-based) epoch: blocks of K epochs off, K on, …; K = 0: always. */
@@ -74,10 +75,7 @@ export async function reallocate(ctx: RunContext, o: { resume?: RunFolder; stopA
         for (let b = a + 1; b < names.length; b++) {
           const x = g[names[a]];
           const y = g[names[b]];
-          const t =
-            e.alignment.type === 'mse'
-              ? tf.mean(tf.square(tf.sub(x, y)))
-              : tf.mean(tf.sub(1, tf.div(tf.sum(tf.mul(x, y), 1), tf.mul(tf.sqrt(tf.add(tf.sum(tf.square(x), 1), 1e-8)), tf.sqrt(tf.add(tf.sum(tf.square(y), 1), 1e-8))))));
+          const t = e.alignment.type === 'mse' ? tf.mean(tf.square(tf.sub(x, y))) : cosineLoss(x, y); // cosine: mean of 1 − cos
           terms.push(tf.mul(e.alignment.weight, t) as tf.Scalar);
         }
       }

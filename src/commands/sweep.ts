@@ -13,7 +13,7 @@ import { appendJsonl, writeFileAtomic, writeJsonAtomic } from '../run/atomic.js'
 import type { Logger } from '../run/logger.js';
 import { latestRows, readEbr, readRunJson, readSummary, readSweepRows, readSweepSpec, readTeachers, type Analysis, type SweepRow, type SweepSpec } from '../run/records/index.js';
 import { stamp } from '../run/run-folder.js';
-import { describe } from '../stats/describe.js';
+import { groupStats } from '../stats/table.js';
 
 const MMC_BIN = fileURLToPath(new URL('../../../bin/mmc', import.meta.url));
 
@@ -259,27 +259,20 @@ export function writeSweepTables(dir: string, spec: SweepSpec): SweepRow[] {
   return rows;
 }
 
-export interface GroupStat {
+export interface PointStat {
   values: Record<string, string>;
   n: number;
   mean: number;
   std: number; // sample standard deviation (n − 1)
 }
 
-/** Mean ± std of one metric over seeds, per grid point. */
-export function groupStats(rows: SweepRow[], metric: string): GroupStat[] {
-  const groups = new Map<string, { values: Record<string, string>; xs: number[] }>();
-  for (const r of rows) {
-    if (r.status !== 'finished') continue;
-    const v = r.metrics[metric];
-    if (v === null || v === undefined || !Number.isFinite(v)) continue;
-    const key = JSON.stringify(r.values);
-    const g = groups.get(key) ?? { values: r.values, xs: [] };
-    g.xs.push(v);
-    groups.set(key, g);
-  }
-  return [...groups.values()].map((g) => {
-    const { n, mean, std } = describe(g.xs);
-    return { values: g.values, n, mean, std };
-  });
+/**
+ * Mean ± std of one metric over seeds, per grid point (stats' groupStats without the interval): the
+ * finished runs with a finite value, points in order of their first such run; a point without one is left out.
+ */
+export function pointStats(rows: SweepRow[], metric: string): PointStat[] {
+  const used = rows.filter((r) => r.status === 'finished' && Number.isFinite(r.metrics[metric]));
+  const values = new Map(used.map((r) => [JSON.stringify(r.values), r.values] as const));
+  const stats = groupStats(used.map((r) => ({ point: JSON.stringify(r.values), value: r.metrics[metric] })), ['point'], ['value'], { interval: false });
+  return stats.map((g) => ({ values: values.get(g.group.point as string)!, n: g.n, mean: g.mean, std: g.std }));
 }

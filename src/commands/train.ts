@@ -19,7 +19,8 @@ import { writeMetricsCsv } from '../run/metrics-csv.js';
 import { createRunFolder, selfProcess, type RunFolder } from '../run/run-folder.js';
 import { UsageError } from '../errors.js';
 import { MMC_VERSION } from '../version.js';
-import { configHash, dataFor, modelSpec } from './setup.js';
+import { configHash } from '../config/hash.js';
+import { dataFor, modelSpec } from './data-and-model.js';
 
 export interface TrainOptions {
   resume?: RunFolder; // continue this run from checkpoints/last
@@ -148,7 +149,7 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
   };
   try {
     progress.epochStart(state.epoch + 1, config.train.epochs, stepsPerEpoch);
-    state = await fit(model, opt, trainT, valT, config.train, state, binary, {
+    state = await fit({ model, opt, train: trainT, val: valT, config: config.train, state, binary, aloneEachEpoch: config.analysis.every_epoch, extraLoss, epochExtras: o.epochExtras, substitution: config.ebr.enabled ? config.ebr.train_substitution : 0, hooks: {
       onStep: (done) => progress.step(done),
       shouldStop: () => ctx.shouldStop() || (o.stopAfter !== undefined && sessionEpochs >= o.stopAfter),
       onEpochEnd: async (rec, s, improved) => {
@@ -163,7 +164,7 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
         log.debug({ ...rec }, `epoch ${rec.epoch}`);
         if (!s.done) progress.epochStart(s.epoch + 1, config.train.epochs, stepsPerEpoch);
       },
-    }, { aloneEachEpoch: config.analysis.every_epoch, extraLoss, epochExtras: o.epochExtras, substitution: config.ebr.enabled ? config.ebr.train_substitution : 0 });
+    } });
   } catch (e) {
     progress.stop();
     let err = e;

@@ -70,6 +70,14 @@ test('a bad --set names the override, not a line of the file', () => {
   assert.match(errorOf(base, ['dataset.modalities.5.strength=1']), /has 2 items, no index 5/);
 });
 
+test('with EBR on, ebr.train_substitution and train.modality_dropout exclude each other (a config rule, whichever verb loads it)', () => {
+  const both = ['ebr.train_substitution=0.3', 'train.modality_dropout=0.2'];
+  assert.match(errorOf(base, ['ebr.enabled=true', ...both]), /^--set ebr\.train_substitution=0\.3: ebr\.train_substitution: ebr\.train_substitution and train\.modality_dropout cannot both be on \(both choose which modalities a sample keeps\)$/);
+  // EBR off: train_substitution is unused, so the combination stands (as before the rule moved here).
+  assert.equal(parseConfigText(base, F, { overrides: both }).train.modality_dropout, 0.2);
+  assert.equal(parseConfigText(base, F, { overrides: ['ebr.enabled=true', 'ebr.train_substitution=0.3'] }).ebr.train_substitution, 0.3);
+});
+
 test('defaults fill the resolved config, and the saved YAML reads back to the same config', () => {
   const c = parseConfigText(base, F);
   assert.equal(c.train.schedule.type, 'none');

@@ -7,8 +7,13 @@ const posInt = z.number().int().min(1);
 const nonNegInt = z.number().int().min(0);
 const prob = z.number().min(0).max(1);
 
+// Enumerations that the CLI's choices and the commands' types are derived from (config is the
+// lowest layer with no tfjs import; core/ imports these types, never the reverse).
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+/** What replaces a missing modality at evaluation (core/absence.ts). */
 export const PROTOCOLS = ['zero', 'mean', 'substitute'] as const;
+/** The splits a run is evaluated and analysed on. */
+export const EVAL_SPLITS = ['val', 'test'] as const;
 
 export const syntheticModalitySchema = z
   .object({
@@ -194,7 +199,7 @@ export const trainSchema = z
 export const evalSchema = z
   .object({
     protocol: z.enum(PROTOCOLS).default('zero'),
-    split: z.enum(['val', 'test']).default('test'),
+    split: z.enum(EVAL_SPLITS).default('test'),
   })
   .strict();
 
@@ -274,16 +279,35 @@ export const configSchema = z
     if (c.dataset.name === 'synthetic') {
       const d = c.dataset;
       const used = c.modalities ? d.modalities.filter((m) => c.modalities!.includes(m.name)) : d.modalities;
-      const problem = modelSizeProblem({
-        modalities: used.map((m) => modalitySize(m.name, m.image_shape ?? [m.input_dim], encoderFor(c, m.name))),
-        fusion: c.model.fusion,
-        numClasses: d.num_classes,
-        batchRows: Math.max(Math.min(c.train.batch_size, d.train_size), Math.min(2048, Math.max(d.train_size, d.val_size, d.test_size))),
-        ebr: c.ebr.enabled ? { gDim: c.ebr.g_dim, hidden: c.ebr.hidden, psiHidden: c.ebr.psi_hidden } : null,
-      });
+      const problem = configSizeProblem(c, { modalities: used.map((m) => ({ name: m.name, shape: m.image_shape ?? [m.input_dim] })), numClasses: d.num_classes, splits: [d.train_size, d.val_size, d.test_size] });
       if (problem) ctx.addIssue({ code: 'custom', path: ['model'], message: problem });
     }
+    // EBR training (mmc reallocate sets ebr.enabled) substitutes modalities by train_substitution.
+    if (c.ebr.enabled && c.ebr.train_substitution > 0 && c.train.modality_dropout > 0) {
+      ctx.addIssue({ code: 'custom', path: ['ebr', 'train_substitution'], message: 'ebr.train_substitution and train.modality_dropout cannot both be on (both choose which modalities a sample keeps)' });
+    }
   });
+
+/**
+ * The first model or batch size problem (config/limits.ts) of the config's model on data with these
+ * modalities (in use, with per-sample shapes), classes and [train, val, test] sizes; null when within
+ * the limits. The schema checks it when the config alone tells the shapes, modelSpec once data is loaded.
+ */
+export function configSizeProblem(c: Pick<Config, 'model' | 'train' | 'ebr'>, data: { modalities: { name: string; shape: number[] }[]; numClasses: number; splits: [number, number, number] }): string | null {
+  const [trainN, valN, testN] = data.splits;
+  return modelSizeProblem({
+    modalities: data.modalities.map((m) => modalitySize(m.name, m.shape, encoderFor(c, m.name))),
+    fusion: c.model.fusion,
+    numClasses: data.numClasses,
+    batchRows: Math.max(Math.min(c.train.batch_size, trainN), Math.min(2048, Math.max(trainN, valN, testN))),
+    ebr: ebrSizes(c),
+  });
+}
+
+/** The EBR maps' sizes when EBR is on (the model spec's `ebr`), else null. */
+export function ebrSizes(c: Pick<Config, 'ebr'>): { gDim: number; hidden: number; psiHidden: number } | null {
+  return c.ebr.enabled ? { gDim: c.ebr.g_dim, hidden: c.ebr.hidden, psiHidden: c.ebr.psi_hidden } : null;
+}
 
 /** Every modality name the config uses must be one of the dataset's (folder datasets: checked at load). */
 export function checkModalityNames(c: Pick<Config, 'modalities' | 'train' | 'model'>, names: string[], report: (path: (string | number)[], message: string) => void): void {
@@ -305,11 +329,12 @@ export type DistillConfig = z.infer<typeof distillSchema>;
 export type EbrConfig = z.infer<typeof ebrSchema>;
 export type Protocol = (typeof PROTOCOLS)[number];
 export type BackendChoice = (typeof BACKENDS)[number];
+export type EvalSplit = (typeof EVAL_SPLITS)[number];
 
 export type EncoderConfig = z.infer<typeof encoderSchema>;
 
 /** A modality's encoder: model.encoder with model.encoders[name] laid over it. */
-export function encoderFor(c: Config, modality: string): EncoderConfig {
+export function encoderFor(c: Pick<Config, 'model'>, modality: string): EncoderConfig {
   const o = c.model.encoders[modality] ?? {};
   return { ...c.model.encoder, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as EncoderConfig;
 }

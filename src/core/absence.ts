@@ -7,7 +7,8 @@ import { Rng } from './rng.js';
 import type { FusionModel, Absence } from './model.js';
 import type { TensorSplit } from './tensors.js';
 
-export type Protocol = 'zero' | 'mean' | 'substitute';
+/** What replaces a missing modality at evaluation: defined once, as PROTOCOLS in config/schema.ts. */
+export type { Protocol } from '../config/schema.js';
 
 /**
  * EBR substitution: for each missing modality, the most similar modality (by the run's g-space

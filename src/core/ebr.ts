@@ -7,6 +7,7 @@
 //   confusion: L_sem + L_md(ψ(stop(g))) + λ·CE(uniform, ψ_frozen(g)) — ψ learns on detached g, the
 //              encoders are pushed toward a uniform ψ output (maximising a cross-entropy is unstable).
 import * as tf from '@tensorflow/tfjs';
+import { rowCosine } from './losses.js';
 import { stopGradient, type FusionModel } from './model.js';
 
 export type AdversaryForm = 'reversal' | 'confusion';
@@ -56,10 +57,7 @@ export function gSpaceStats(model: FusionModel, g: Record<string, tf.Tensor2D>):
   const cosine: Record<string, tf.Scalar> = {};
   for (let a = 0; a < names.length; a++) {
     for (let b = a + 1; b < names.length; b++) {
-      const x = g[names[a]];
-      const y = g[names[b]];
-      const cos = tf.div(tf.sum(tf.mul(x, y), 1), tf.mul(tf.sqrt(tf.add(tf.sum(tf.square(x), 1), 1e-8)), tf.sqrt(tf.add(tf.sum(tf.square(y), 1), 1e-8))));
-      cosine[`${names[a]}~${names[b]}`] = tf.mean(cos) as tf.Scalar;
+      cosine[`${names[a]}~${names[b]}`] = tf.mean(rowCosine(g[names[a]], g[names[b]])) as tf.Scalar;
     }
   }
   return { discAcc: tf.div(correct, total) as tf.Scalar, cosine };

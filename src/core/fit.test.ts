@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { modelSpec } from '../commands/setup.js';
+import { modelSpec } from '../commands/data-and-model.js';
 import { generateSynthetic } from '../data/synthetic.js';
 import { quickConfig, useBackend } from '../test-support.js';
 import { Adam } from './adam.js';
@@ -24,10 +24,19 @@ async function runFit(overrides: string[], epochs: number, weightDecay = 0) {
   const records: EpochRecord[] = [];
   const counts: number[] = [];
   try {
-    await fit(model, opt, train, val, cfg.train, initialFitState(rng.fork()), false, {
-      onEpochEnd: (r) => {
-        records.push(r);
-        counts.push(tf.memory().numTensors);
+    await fit({
+      model,
+      opt,
+      train,
+      val,
+      config: cfg.train,
+      state: initialFitState(rng.fork()),
+      binary: false,
+      hooks: {
+        onEpochEnd: (r) => {
+          records.push(r);
+          counts.push(tf.memory().numTensors);
+        },
       },
     });
     const weights = (await model.weightValues()).map((w) => Array.from(w.data));
@@ -57,7 +66,7 @@ test('numTensors stays flat across training steps and epochs, and a finished fit
   const xs = { image: train.x.image.slice([0, 0], [32, -1]), audio: train.x.audio.slice([0, 0], [32, -1]) };
   const y = train.y.slice([0], [32]);
   const before = tf.memory().numTensors;
-  for (let i = 0; i < 20; i++) trainStep(model, opt, xs, y, 1e-3).dispose();
+  for (let i = 0; i < 20; i++) trainStep({ model, opt, xs, y, lr: 1e-3 }).dispose();
   assert.equal(tf.memory().numTensors, before);
   tf.dispose([xs.image, xs.audio, y]);
   disposeSplit(train);

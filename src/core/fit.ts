@@ -9,7 +9,8 @@ import { evaluateSplit } from './predict.js';
 import { presenceMasks } from './absence.js';
 import { Rng, type RngState } from './rng.js';
 import { learningRate } from './schedule.js';
-import { combinePresence, type TensorSplit } from './tensors.js';
+import type { TensorSplit } from './tensors.js';
+import { TrainingMasks } from './train-masks.js';
 
 export interface FitState {
   epoch: number; // epochs completed
@@ -47,37 +48,40 @@ export function initialFitState(trainStream: Rng): FitState {
   return { epoch: 0, step: 0, rng: trainStream.state(), best: null, badEpochs: 0, done: false };
 }
 
-/** Per-sample presence (batch × 1 per modality) for modality dropout; never drops all of a sample's modalities. */
-function dropoutMasks(rng: Rng, names: string[], size: number, p: number): Record<string, tf.Tensor2D> {
-  const masks = names.map(() => new Float32Array(size).fill(1));
-  for (let i = 0; i < size; i++) {
-    let kept = 0;
-    for (let m = 0; m < names.length; m++) {
-      if (rng.bernoulli(p)) masks[m][i] = 0;
-      else kept++;
-    }
-    if (kept === 0) masks[rng.int(names.length)][i] = 1;
-  }
-  return Object.fromEntries(names.map((n, m) => [n, tf.tensor2d(masks[m], [size, 1])]));
-}
-
-/** An extra loss term added to the task loss (knowledge distillation uses it). */
+/** An extra loss term added to the task loss (knowledge distillation and EBR use it). */
 export type ExtraLoss = (out: ForwardOut, batchIndices: tf.Tensor1D, epoch: number) => tf.Scalar | null;
 
+/** One optimiser step's inputs. The tensors stay the caller's (the step disposes none of them). */
+export interface StepInput {
+  model: FusionModel;
+  opt: Adam;
+  /** The batch's inputs per modality (batch × input dim). */
+  xs: Record<string, tf.Tensor2D>;
+  /** The batch's labels (int32). */
+  y: tf.Tensor1D;
+  lr: number;
+  /** Per-sample presence per modality (batch × 1, 1 = present); none: all present. */
+  presence?: Record<string, tf.Tensor2D>;
+  /** EBR (with presence): an absent modality m is replaced by h_m⁻¹(g_k) of k = substitute[m]. */
+  substitute?: Record<string, string>;
+  /** A term added to the task loss, with the batch's row indices and the (0-based) epoch it is called with. */
+  extra?: { loss: ExtraLoss; idx: tf.Tensor1D; epoch: number };
+}
+
 /** One optimiser step; returns [loss·batch, correct] as a tensor kept out of the caller's scope. */
-export function trainStep(model: FusionModel, opt: Adam, xs: Record<string, tf.Tensor2D>, y: tf.Tensor1D, lr: number, presence?: Record<string, tf.Tensor2D>, extra?: { loss: ExtraLoss; idx: tf.Tensor1D; epoch: number }, substitute?: Record<string, string>): tf.Tensor1D {
-  return step(model, opt, xs, y, lr, false, presence, extra, substitute).stats;
+export function trainStep(s: StepInput): tf.Tensor1D {
+  return step(s, false).stats;
 }
 
 /**
  * One optimiser step that first checks the loss and every gradient (one scalar read per step): a
  * non-finite one skips the update (train.on_nonfinite: skip). `ok` tells whether it was applied.
  */
-export function trainStepGuarded(model: FusionModel, opt: Adam, xs: Record<string, tf.Tensor2D>, y: tf.Tensor1D, lr: number, presence?: Record<string, tf.Tensor2D>, extra?: { loss: ExtraLoss; idx: tf.Tensor1D; epoch: number }, substitute?: Record<string, string>): { stats: tf.Tensor1D; ok: boolean } {
-  return step(model, opt, xs, y, lr, true, presence, extra, substitute);
+export function trainStepGuarded(s: StepInput): { stats: tf.Tensor1D; ok: boolean } {
+  return step(s, true);
 }
 
-function step(model: FusionModel, opt: Adam, xs: Record<string, tf.Tensor2D>, y: tf.Tensor1D, lr: number, guard: boolean, presence?: Record<string, tf.Tensor2D>, extra?: { loss: ExtraLoss; idx: tf.Tensor1D; epoch: number }, substitute?: Record<string, string>): { stats: tf.Tensor1D; ok: boolean } {
+function step({ model, opt, xs, y, lr, presence, substitute, extra }: StepInput, guard: boolean): { stats: tf.Tensor1D; ok: boolean } {
   let ok = true;
   const stats = tf.tidy(() => {
     let correct: tf.Scalar | null = null;
@@ -120,6 +124,7 @@ export class NonFiniteError extends Error {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** The optional parts of a fit. */
 export interface FitOptions {
   aloneEachEpoch?: boolean; // also measure each modality's semantic loss after every epoch
   extraLoss?: ExtraLoss; // added to the task loss in every step
@@ -128,7 +133,21 @@ export interface FitOptions {
   epochExtras?: (model: FusionModel, val: TensorSplit, epoch: number) => Promise<Record<string, unknown>>;
 }
 
-export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val: TensorSplit, cfg: TrainConfig, state: FitState, binary: boolean, hooks: FitHooks = {}, fo: FitOptions = {}): Promise<FitState> {
+/** What a fit trains, on what, from where. */
+export interface FitInput extends FitOptions {
+  model: FusionModel;
+  opt: Adam;
+  train: TensorSplit;
+  val: TensorSplit; // evaluated after every epoch (early stopping, best checkpoint)
+  config: TrainConfig; // epochs, batches, schedule, early stopping, dropout, missing rates, on_nonfinite
+  state: FitState; // where to start: initialFitState(stream), or a checkpoint's state
+  binary: boolean; // binary task (validation metrics)
+  hooks?: FitHooks;
+}
+
+/** Train until config.epochs, early stopping or hooks.shouldStop; returns the state after the last epoch done. */
+export async function fit(o: FitInput): Promise<FitState> {
+  const { model, opt, train, val, config: cfg, state, binary, hooks = {} } = o;
   const names = model.modalityNames;
   const stepsPerEpoch = Math.ceil(train.n / cfg.batch_size);
   const totalSteps = stepsPerEpoch * cfg.epochs;
@@ -136,19 +155,12 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
   const higherIsBetter = es.metric === 'val_acc';
   const rng = new Rng(state.rng);
   let s = { ...state };
-  // Training-time missingness: a fixed subset of samples lacks each listed modality (seeded by the
-  // modality's position, so it is the same on resume); absent means zero at the encoder output.
-  const fixedMissing = Object.entries(cfg.missing_rate).filter(([m, r]) => r > 0 && names.includes(m));
-  const synthetic = fixedMissing.length
-    ? Object.fromEntries(names.map((m) => [m, presenceMasks(train.n, names, { modalities: fixedMissing.some(([x]) => x === m) ? [m] : [], rate: cfg.missing_rate[m] ?? 0, seed: 7919 + names.indexOf(m) })[m]]))
-    : null;
-  // Natural missingness (dataset presence arrays) is absent in training too, never read as data.
-  const combined = combinePresence(train, synthetic);
-  const missingMasks = combined ? Object.fromEntries(names.map((m) => [m, tf.tensor2d(combined[m] ?? new Float32Array(train.n).fill(1), [train.n, 1])])) : null;
+  // Training-time missingness (train.missing_rate, natural presence), dropout and EBR substitution.
+  const trainMasks = new TrainingMasks(train, names, { missingRate: cfg.missing_rate, dropout: cfg.modality_dropout, substitution: o.substitution ?? 0 });
 
   // Errors thrown from the loop dispose the masks first.
   const bail = (e: Error) => {
-    if (missingMasks) for (const t of Object.values(missingMasks)) t.dispose();
+    trainMasks.dispose();
     return e;
   };
   let yielded = performance.now();
@@ -175,27 +187,10 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
       const idx = tf.tensor1d(perm.subarray(start, start + size), 'int32');
       const xs = Object.fromEntries(names.map((n) => [n, tf.gather(train.x[n], idx)])) as Record<string, tf.Tensor2D>;
       const y = tf.gather(train.y, idx) as tf.Tensor1D;
-      let presence = cfg.modality_dropout > 0 && names.length > 1 ? dropoutMasks(rng, names, size, cfg.modality_dropout) : undefined;
-      let substitute: Record<string, string> | undefined;
-      if (fo.substitution && fo.substitution > 0 && names.length > 1) {
-        // EBR training-time substitution: with probability p a sample's modality m is replaced by
-        // h_m⁻¹(g_k), k drawn once per batch and modality among the others.
-        presence = dropoutMasks(rng, names, size, fo.substitution);
-        substitute = Object.fromEntries(names.map((m) => {
-          const others = names.filter((x) => x !== m);
-          return [m, others[rng.int(others.length)]];
-        }));
-      }
-      let fixed: Record<string, tf.Tensor2D> | undefined;
-      if (missingMasks) {
-        fixed = Object.fromEntries(names.map((m) => [m, tf.gather(missingMasks[m], idx) as tf.Tensor2D]));
-        const combined = presence ? Object.fromEntries(names.map((m) => [m, tf.mul(presence![m], fixed![m]) as tf.Tensor2D])) : fixed;
-        if (presence && combined !== fixed) for (const t of Object.values(presence)) t.dispose();
-        presence = combined;
-      }
-      const extra = fo.extraLoss ? { loss: fo.extraLoss, idx, epoch: s.epoch } : undefined;
-      const { stats, ok } = skipMode ? trainStepGuarded(model, opt, xs, y, lr, presence, extra, substitute) : { stats: trainStep(model, opt, xs, y, lr, presence, extra, substitute), ok: true };
-      if (fixed && presence !== fixed) for (const t of Object.values(fixed)) t.dispose();
+      const { presence, substitute } = trainMasks.step(rng, idx, size);
+      const extra = o.extraLoss ? { loss: o.extraLoss, idx, epoch: s.epoch } : undefined;
+      const input: StepInput = { model, opt, xs, y, lr, presence, substitute, extra };
+      const { stats, ok } = skipMode ? trainStepGuarded(input) : { stats: trainStep(input), ok: true };
       for (const t of [idx, y, ...Object.values(xs), ...Object.values(presence ?? {})]) t.dispose();
       if (ok) {
         const next = tf.add(acc, stats) as tf.Tensor1D;
@@ -241,7 +236,7 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
     const trainSeconds = (performance.now() - t0) / 1000;
     const v = await evaluateSplit(model, val, binary);
     let aloneCe: Record<string, number> | undefined;
-    if (fo.aloneEachEpoch && names.length > 1) {
+    if (o.aloneEachEpoch && names.length > 1) {
       aloneCe = {};
       for (const m of names) {
         const masks = presenceMasks(val.n, names, { modalities: names.filter((x) => x !== m), rate: 1, seed: 0 });
@@ -272,11 +267,11 @@ export async function fit(model: FusionModel, opt: Adam, train: TensorSplit, val
       epoch_s: (performance.now() - t0) / 1000,
       num_tensors: tf.memory().numTensors,
       ...(aloneCe ? { val_alone_ce: aloneCe } : {}),
-      ...(fo.epochExtras ? await fo.epochExtras(model, val, s.epoch - 1) : {}),
+      ...(o.epochExtras ? await o.epochExtras(model, val, s.epoch - 1) : {}),
     };
     await hooks.onEpochEnd?.(rec, { ...s }, improved);
     s = { ...s };
   }
-  if (missingMasks) for (const t of Object.values(missingMasks)) t.dispose();
+  trainMasks.dispose();
   return s;
 }

@@ -4,6 +4,7 @@
 //   cosine:  mean over the batch of 1 − cos(P f_s, f_t)
 //   logit:   T² · mean KL(softmax(z_t / T) || softmax(Q f_s / T))   (Q a learned linear classifier)
 import * as tf from '@tensorflow/tfjs';
+import { rowCosine } from './losses.js';
 
 export type KdLoss = 'feature' | 'cosine' | 'logit';
 
@@ -12,12 +13,7 @@ export function featureMse(projected: tf.Tensor2D, target: tf.Tensor2D): tf.Scal
 }
 
 export function cosineLoss(a: tf.Tensor2D, b: tf.Tensor2D, eps = 1e-8): tf.Scalar {
-  return tf.tidy(() => {
-    const dot = tf.sum(tf.mul(a, b), 1);
-    const na = tf.sqrt(tf.add(tf.sum(tf.square(a), 1), eps));
-    const nb = tf.sqrt(tf.add(tf.sum(tf.square(b), 1), eps));
-    return tf.mean(tf.sub(1, tf.div(dot, tf.mul(na, nb)))) as tf.Scalar;
-  });
+  return tf.tidy(() => tf.mean(tf.sub(1, rowCosine(a, b, eps))) as tf.Scalar);
 }
 
 export function logitKl(studentLogits: tf.Tensor2D, teacherLogits: tf.Tensor2D, temperature: number): tf.Scalar {

@@ -32,7 +32,11 @@ function concatF32(arrays: Float32Array[]): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
-export function saveCheckpoint(checkpointsDir: string, which: 'last' | 'best', ck: Checkpoint): void {
+/** The two checkpoints of a run: the best by the early-stopping metric, and the latest. */
+export const CHECKPOINTS = ['best', 'last'] as const;
+export type CheckpointName = (typeof CHECKPOINTS)[number];
+
+export function saveCheckpoint(checkpointsDir: string, which: CheckpointName, ck: Checkpoint): void {
   const tmp = join(checkpointsDir, `.${which}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -55,7 +59,7 @@ export function saveCheckpoint(checkpointsDir: string, which: 'last' | 'best', c
 }
 
 /** The checkpoint folder to read: `which`, or the previous one if a crash fell between the two renames. */
-export function checkpointDir(checkpointsDir: string, which: 'last' | 'best'): string | null {
+export function checkpointDir(checkpointsDir: string, which: CheckpointName): string | null {
   const dest = join(checkpointsDir, which);
   if (existsSync(join(dest, 'state.json'))) return dest;
   if (!existsSync(checkpointsDir)) return null;

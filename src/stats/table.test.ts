@@ -52,6 +52,13 @@ test('groupStats: several keys, a group with every value skipped, reproducible',
   assert.deepEqual(groupStats(r, ['method', 'lr'], ['acc'], { resamples: 200 }), s);
 });
 
+test('groupStats with interval: false: the same groups, means and stds, no interval', () => {
+  const full = groupStats(rows, ['method'], ['test_acc', 'loss'], { resamples: 500 });
+  const bare = groupStats(rows, ['method'], ['test_acc', 'loss'], { interval: false });
+  assert.deepEqual(bare.map(({ ci: _, ...rest }) => rest), full.map(({ ci: _, ...rest }) => rest));
+  for (const e of bare) assert.ok(Number.isNaN(e.ci[0]) && Number.isNaN(e.ci[1]));
+});
+
 test('pairedTests: every pair of methods over the seeds both have', () => {
   const t = pairedTests(rows, { pairBy: 'seed', compare: 'method', metric: 'test_acc' });
   assert.deepEqual(

@@ -20,7 +20,10 @@ export interface GroupStat {
   ci: [number, number];
 }
 
-export type GroupStatsOptions = Pick<BootstrapOptions, 'level' | 'resamples' | 'seed'>;
+export type GroupStatsOptions = Pick<BootstrapOptions, 'level' | 'resamples' | 'seed'> & {
+  /** false: no bootstrap interval (ci is [NaN, NaN]), for mean ± std alone. Default true. */
+  interval?: boolean;
+};
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -53,7 +56,7 @@ export function groupStats(rows: readonly Row[], by: readonly string[], metrics:
         continue;
       }
       const d = describe(values);
-      const ci = bootstrapCI(values, opts);
+      const ci = opts.interval === false ? { lo: NaN, hi: NaN } : bootstrapCI(values, opts);
       out.push({ group, metric, n: d.n, skipped, mean: d.mean, std: d.std, ci: [ci.lo, ci.hi] });
     }
   }

@@ -1,28 +1,20 @@
-// Shared by train and eval: config → dataset → model spec, and a model restored from a run.
-import { checkModalityNames, datasetModalityNames, encoderFor, usedModalities, type Config } from '../config/schema.js';
+// What a config resolves to, shared by the commands: its dataset (loaded once per process) and the
+// model spec built from both.
+import { checkModalityNames, configSizeProblem, datasetModalityNames, ebrSizes, encoderFor, usedModalities, type Config } from '../config/schema.js';
 import type { EncoderSpec, ModelSpec } from '../core/model.js';
 import { UsageError } from '../errors.js';
-import { modalitySize, modelSizeProblem } from '../config/limits.js';
 import { loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/types.js';
 
-export { configHash } from '../config/hash.js'; // re-exported: train and distill import it from here
-
 export function modelSpec(c: Config, d: Dataset): ModelSpec {
   const names = usedModalities(c, d.modalities.map((m) => m.name));
-  const trainN = d.splits.train.n;
-  const big = modelSizeProblem({
-    modalities: names.map((n) => modalitySize(n, d.modalities.find((m) => m.name === n)!.shape, encoderFor(c, n))),
-    fusion: c.model.fusion,
-    numClasses: d.numClasses,
-    batchRows: Math.max(Math.min(c.train.batch_size, trainN), Math.min(2048, Math.max(trainN, d.splits.val.n, d.splits.test.n))),
-    ebr: c.ebr.enabled ? { gDim: c.ebr.g_dim, hidden: c.ebr.hidden, psiHidden: c.ebr.psi_hidden } : null,
-  });
+  const big = configSizeProblem(c, { modalities: names.map((n) => ({ name: n, shape: d.modalities.find((m) => m.name === n)!.shape })), numClasses: d.numClasses, splits: [d.splits.train.n, d.splits.val.n, d.splits.test.n] });
   if (big) throw new UsageError(`model: ${big}`);
   if (c.model.fusion.type === 'sum') {
     const widths = names.map((n) => encoderFor(c, n).out_dim);
     if (new Set(widths).size > 1) throw new UsageError(`model.fusion.type: sum needs equal encoder out_dim for all modalities, got ${widths.join(', ')}`);
   }
+  const ebr = ebrSizes(c);
   return {
     modalities: names.map((n) => {
       const info = d.modalities.find((m) => m.name === n)!;
@@ -30,7 +22,7 @@ export function modelSpec(c: Config, d: Dataset): ModelSpec {
     }),
     numClasses: d.numClasses,
     fusion: { type: c.model.fusion.type, hidden: c.model.fusion.hidden },
-    ...(c.ebr.enabled ? { ebr: { gDim: c.ebr.g_dim, hidden: c.ebr.hidden, psiHidden: c.ebr.psi_hidden } } : {}),
+    ...(ebr ? { ebr } : {}),
   };
 }
 
