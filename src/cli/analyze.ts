@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { openRunFolder } from '../run/run-folder.js';
 import type { BackendChoice, EvalSplit } from '../config/schema.js';
 import type { CheckpointName } from '../run/checkpoint.js';
-import { backendOption, checkpointOption, parseSeed, printJson, splitOption } from './common.js';
+import { backendOption, checkpointOption, parseSeed, printJson, quietOption, splitOption } from './common.js';
 
 interface AnalyzeOpts {
   run: string;
@@ -57,6 +57,7 @@ export function analyzeCommand(): Command {
     .option('--seed <n>', 'seed for the robustness curves (default: the run\'s seed)')
     .addOption(backendOption())
     .option('--json', 'print the analysis as JSON')
+    .addOption(quietOption())
     .action(async (o: AnalyzeOpts) => {
       const run = openRunFolder(o.run, o.runsDir);
       const config = loadConfigFile(join(run.dir, 'config.yaml'), { overrides: o.backend ? [`backend=${o.backend}`] : [] });

@@ -6,7 +6,7 @@ import type { BackendChoice } from '../config/schema.js';
 import { runBench, runReference, type BenchModel, type BenchResult, type ReferenceResult } from '../commands/bench.js';
 import { setFastOps } from '../core/ops/dense.js';
 import { UsageError } from '../errors.js';
-import { backendOption, printJson } from './common.js';
+import { backendOption, printJson, quietOption } from './common.js';
 
 interface BenchOpts {
   model: BenchModel;
@@ -15,6 +15,7 @@ interface BenchOpts {
   warmup: string;
   backend: BackendChoice;
   json?: boolean;
+  quiet?: boolean;
   reference?: boolean;
   profile?: boolean;
   stock?: boolean;
@@ -59,6 +60,7 @@ export function benchCommand(): Command {
     .option('--stock', 'turn mmc\'s fast kernels off (stock tfjs autodiff and Adam ops)')
     .option('--workers <w>', 'run W benchmark processes at once and add up their throughput', '1')
     .option('--json', 'print the result as JSON')
+    .addOption(quietOption())
     .action(async (o: BenchOpts) => {
       const model = o.model;
       const steps = positiveInt('--steps', o.steps ?? (model === 'mlp' ? '200' : '50'));
@@ -77,7 +79,7 @@ export function benchCommand(): Command {
       } else {
         const backend = await selectBackend(o.backend);
         setFastOps(o.stock ? 'off' : 'auto');
-        process.stderr.write(`mmc bench: ${model} on ${backend.name}${o.stock ? ' (stock kernels)' : ''}, batch ${batch}, ${steps} steps\n`);
+        if (!o.quiet) process.stderr.write(`mmc bench: ${model} on ${backend.name}${o.stock ? ' (stock kernels)' : ''}, batch ${batch}, ${steps} steps\n`);
         out.mmc = await runBench({ model, steps, batch, warmup, profile: !!o.profile, seed: 0 });
       }
       if (o.reference) {

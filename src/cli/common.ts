@@ -26,12 +26,15 @@ export const splitOption = (verb: string) => new Option('--split <split>', `spli
 /** --checkpoint best|last for the verbs that read a run. */
 export const checkpointOption = () => new Option('--checkpoint <which>', 'checkpoint to load').choices([...CHECKPOINTS]).default('best');
 
+/** -q on every verb (test/cli.test.ts checks each): only warnings and errors on standard error. */
+export const quietOption = () => new Option('-q, --quiet', 'only warnings and errors on standard error');
+
 export function addCommonOptions(cmd: Command): Command {
   return cmd
     .option('--runs-dir <dir>', 'where run folders live', 'runs')
     .addOption(backendOption())
     .option('--json', 'print the result as JSON on standard out')
-    .option('-q, --quiet', 'only warnings and errors on standard error')
+    .addOption(quietOption())
     .addOption(new Option('--log-level <level>', 'log level on standard error').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .option('--no-progress', 'no progress bar or per-epoch lines');
 }

@@ -5,7 +5,7 @@ import { selectBackend } from '../backend.js';
 import { datasetFromArg, datasetInfo, formatInfo, listDatasets, verifyEmbedded, verifyFolder, type VerifyLine } from '../commands/data.js';
 import { loadDataset } from '../data/registry.js';
 import { UsageError } from '../errors.js';
-import { backendOption, collect, printJson } from './common.js';
+import { backendOption, collect, printJson, quietOption } from './common.js';
 
 interface InfoOpts {
   config?: string;
@@ -20,6 +20,7 @@ export function dataCommand(): Command {
     .command('list')
     .description('the dataset kinds mmc knows')
     .option('--json', 'print JSON')
+    .addOption(quietOption())
     .action((o: { json?: boolean }) => {
       const rows = listDatasets();
       if (o.json) return printJson(rows);
@@ -33,6 +34,7 @@ export function dataCommand(): Command {
     .option('--set <key=value>', 'override a config key (repeatable)', collect, [])
     .addOption(backendOption('tfjs backend for the loaders that compute (avmnist-mini PCA)').default('auto'))
     .option('--json', 'print JSON')
+    .addOption(quietOption())
     .action(async (arg: string | undefined, o: InfoOpts) => {
       const cfg = o.config ? loadConfigFile(o.config, { overrides: o.set }).dataset : arg ? datasetFromArg(arg) : null;
       if (!cfg) throw new UsageError('say which dataset: mmc data info avmnist-mini | PATH | --config FILE');
@@ -47,6 +49,7 @@ export function dataCommand(): Command {
     .argument('[dataset]', 'avmnist-mini (default) or a dataset folder')
     .addOption(backendOption('tfjs backend for the full load').default('auto'))
     .option('--json', 'print JSON')
+    .addOption(quietOption())
     .action(async (arg: string | undefined, o: { json?: boolean; backend: BackendChoice }) => {
       const target = arg ?? 'avmnist-mini';
       const lines: VerifyLine[] = target === 'avmnist-mini' ? verifyEmbedded() : verifyFolder(target);

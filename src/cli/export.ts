@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { EXPORT_FORMATS, exportRuns, type ExportFormat } from '../commands/export.js';
-import { printJson } from './common.js';
+import { printJson, quietOption } from './common.js';
 
 interface ExportOpts {
   format: ExportFormat;
@@ -19,6 +19,7 @@ export function exportCommand(): Command {
     .option('--experiment <name>', 'mlflow: experiment name (default: MLflow\'s "Default", id 0); csv: file name DIR/<name>.csv')
     .option('--runs-dir <dir>', 'where run and sweep folders live', 'runs')
     .option('--json', 'print what was written as JSON')
+    .addOption(quietOption())
     .addHelpText(
       'after',
       `

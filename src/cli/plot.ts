@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { plotSweeps } from '../commands/plot.js';
 import { openSweep, writeSweepTables } from '../commands/sweep.js';
-import { printJson } from './common.js';
+import { printJson, quietOption } from './common.js';
 
 interface PlotOpts {
   sweep: string[];
@@ -28,6 +28,7 @@ export function plotCommand(): Command {
     .option('--log-x', 'logarithmic x axis')
     .requiredOption('--out <file.svg>', 'where to write the SVG')
     .option('--json', 'print the plotted numbers as JSON')
+    .addOption(quietOption())
     .action(async (o: PlotOpts) => {
       const sweeps = o.sweep.map((ref) => {
         const s = openSweep(ref, o.runsDir);

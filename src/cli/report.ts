@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { writeReport } from '../commands/report.js';
-import { printJson } from './common.js';
+import { printJson, quietOption } from './common.js';
 
 interface ReportOpts {
   out: string;
@@ -18,7 +18,7 @@ export function reportCommand(): Command {
     .option('--title <text>', 'report title')
     .option('--runs-dir <dir>', 'where run and sweep folders live', 'runs')
     .option('--json', 'print what was written as JSON')
-    .option('-q, --quiet', 'only warnings and errors on standard error')
+    .addOption(quietOption())
     .addHelpText(
       'after',
       `

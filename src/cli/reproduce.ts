@@ -3,7 +3,7 @@ import { reproduce } from '../commands/reproduce.js';
 import { EXPERIMENTS } from '../reproduce/experiments.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../run/logger.js';
-import { backendOption, printJson } from './common.js';
+import { backendOption, printJson, quietOption } from './common.js';
 
 interface ReproduceOpts {
   quick?: boolean;
@@ -28,7 +28,7 @@ export function reproduceCommand(): Command {
     .option('--seeds <n>', "seeds per grid point for every experiment instead of the registry's (quick 3, full 5); with n seeds the smallest two-sided Wilcoxon p is 2/2^n, so p < 0.05 needs 6")
     .addOption(backendOption('tfjs backend for every job'))
     .option('--json', 'print the result as JSON')
-    .option('-q, --quiet', 'only warnings and errors on stderr')
+    .addOption(quietOption())
     .action(async (o: ReproduceOpts) => {
       if (o.quick && o.full) throw new UsageError('--quick and --full exclude each other');
       const mode = o.full ? 'full' : 'quick';

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { openSweep, pointStats, writeSweepTables } from '../commands/sweep.js';
 import { UsageError } from '../errors.js';
-import { printJson } from './common.js';
+import { printJson, quietOption } from './common.js';
 
 interface SummarizeOpts {
   sweep: string;
@@ -17,6 +17,7 @@ export function summarizeCommand(): Command {
     .option('--runs-dir <dir>', 'where sweep folders live', 'runs')
     .requiredOption('--metrics <list>', 'comma-separated results columns, e.g. test_acc,poly_fraction')
     .option('--json', 'print the numbers as JSON')
+    .addOption(quietOption())
     .action((o: SummarizeOpts) => {
       const s = openSweep(o.sweep, o.runsDir);
       const rows = writeSweepTables(s.dir, s.spec);

@@ -4,7 +4,7 @@ import { createSweep, openSweep, pointStats, runSweep } from '../commands/sweep.
 import type { SweepRow } from '../run/records/index.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../run/logger.js';
-import { backendOption, collect, printJson } from './common.js';
+import { backendOption, collect, printJson, quietOption } from './common.js';
 
 interface SweepOpts {
   config?: string;
@@ -58,7 +58,7 @@ export function sweepCommand(): Command {
     .option('--no-vary-data', 'keep dataset.seed fixed (by default job seed s also sets dataset.seed to base + s)')
     .addOption(backendOption('tfjs backend for every job'))
     .option('--json', 'print the sweep folder and rows as JSON')
-    .option('-q, --quiet', 'only warnings and errors on standard error')
+    .addOption(quietOption())
     .action(async (o: SweepOpts) => {
       const workers = int('--workers', o.workers, 1);
       const log = createLogger({ quiet: o.quiet });
