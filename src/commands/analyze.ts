@@ -1,7 +1,7 @@
 // `mmc analyze --run RUN`: the collapse measurements of a trained run, written to eval/analysis.json.
 import * as tf from '@tensorflow/tfjs';
 import type { Config, EvalSplit, Protocol, SyntheticDatasetConfig } from '../config/schema.js';
-import { chooseSubstitutes, meanFeatures, presenceMasks } from '../core/absence.js';
+import { meanFeatures, presenceMasks } from '../core/absence.js';
 import { encoderOutputs, fusedAndProbs } from '../core/analysis/activations.js';
 import { curve, type Curve } from '../core/analysis/curves.js';
 import { attributionShares, collisionFraction, polysemanticity } from '../core/analysis/polysemanticity.js';
@@ -147,12 +147,11 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
       }
       noise[m] = curve(o.noiseLevels, accs);
       const curves: Record<Protocol, number[]> = { zero: [], mean: [], substitute: [] };
-      const sub = ranking ? Object.fromEntries(Object.entries(chooseSubstitutes([m], ranking)).filter((e): e is [string, string] => e[1] !== null)) : undefined;
       for (const rate of o.missingRates) {
         const masks = presenceMasks(n, names, { modalities: [m], rate, seed: o.seed });
         curves.zero.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks })).probs).accuracy);
         curves.mean.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks, fill })).probs).accuracy);
-        if (sub) curves.substitute.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks, substitute: sub })).probs).accuracy);
+        if (ranking) curves.substitute.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks, substitute: ranking })).probs).accuracy);
       }
       missing[m] = curve(o.missingRates, curves.zero);
       missingMean[m] = curve(o.missingRates, curves.mean);

@@ -61,11 +61,8 @@ export async function evaluateRun(ctx: RunContext, o: EvalOptions): Promise<Eval
     if (!names.includes(o.substituteWith)) throw new UsageError(`--substitute-with ${o.substituteWith}: the run's modalities are ${names.join(', ')}`);
     ranking = Object.fromEntries(names.map((m) => [m, m === o.substituteWith ? [] : [o.substituteWith!]]));
   }
-  const run = (missing: string[], rate: number) => {
-    const chosen = ranking ? chooseSubstitutes(missing, ranking) : {};
-    const substitute = Object.fromEntries(Object.entries(chosen).filter((e): e is [string, string] => e[1] !== null));
-    return evaluateSplit(model, split, binary, { masks: presenceMasks(split.n, names, { modalities: missing, rate, seed: o.seed }), fill, substitute });
-  };
+  // Substitution follows the ranking sample by sample: the first modality present in that sample stands in.
+  const run = (missing: string[], rate: number) => evaluateSplit(model, split, binary, { masks: presenceMasks(split.n, names, { modalities: missing, rate, seed: o.seed }), fill, substitute: ranking ?? undefined });
   try {
     const allPresent = await run([], 0);
     const metrics = o.missing.length ? await run(o.missing, o.rate) : allPresent;
@@ -104,7 +101,7 @@ const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1).padStart(5
 
 export function formatEvalTable(r: EvalResult): string {
   const lines = [`run ${r.run}  split ${r.split}  checkpoint ${r.checkpoint}  protocol ${r.protocol}`];
-  for (const [m, k] of Object.entries(r.substitutes ?? {})) lines.push(k ? `${m} substituted by h_${m}⁻¹(g_${k})` : `${m}: no available substitute, zero protocol used`);
+  for (const [m, k] of Object.entries(r.substitutes ?? {})) lines.push(k ? `${m} substituted by h_${m}⁻¹(g_${k}) (in a sample without ${k}, by the next present in the ranking, else zero)` : `${m}: no available substitute, zero protocol used`);
   const row = (label: string, m: ClassMetrics) =>
     `${label.padEnd(28)} ${pct(m.accuracy)}  ${pct(m.macro_f1)}  ${m.cross_entropy.toFixed(4).padStart(8)}` + (m.roc_auc !== undefined ? `  ${pct(m.roc_auc)}  ${pct(m.pr_auc!)}` : '');
   const binary = r.metrics.roc_auc !== undefined;

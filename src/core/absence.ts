@@ -1,7 +1,8 @@
 // Missing modalities at evaluation: which samples lose which modality, and what replaces it.
-// Handling is at the encoder output (feature level): `zero` feeds zeros to the fusion operator
-// (in late fusion the modality leaves the logit average), `mean` feeds the modality's mean
-// training feature vector.
+// Handling is at the fusion head's input (feature level): `zero` feeds zeros to the fusion operator
+// (in late fusion the modality leaves the logit average), `mean` feeds the mean over the training
+// split of what the head gets from that modality (the encoder output; with EBR h⁻¹(h(f))), and
+// `substitute` (EBR) lets, per sample, the most similar present modality stand in (ebr/substitute.ts).
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from './rng.js';
 import type { FusionModel, Absence } from './model.js';
@@ -11,8 +12,9 @@ import type { TensorSplit } from './tensors.js';
 export type { Protocol } from '../config/schema.js';
 
 /**
- * EBR substitution: for each missing modality, the most similar modality (by the run's g-space
- * ranking) that is not itself missing; null when every candidate is missing (zero protocol then).
+ * EBR substitution as a condition removes `missing`: for each, the most similar modality (by the run's
+ * g-space ranking) that the condition leaves; null when it leaves none (zero protocol then). What it
+ * reports; the model decides per sample, so a sample that lacks this one naturally gets the next.
  */
 export function chooseSubstitutes(missing: string[], ranking: Record<string, string[]>): Record<string, string | null> {
   const out: Record<string, string | null> = {};
@@ -40,7 +42,7 @@ export function presenceMasks(n: number, all: string[], spec: MissingSpec | null
   return masks;
 }
 
-/** Mean encoder output per modality over a split's present samples (the `mean` protocol's fill rows). */
+/** Mean of what the fusion head gets from each modality, over a split's present samples (the `mean` protocol's fill rows). */
 export async function meanFeatures(model: FusionModel, split: TensorSplit, batch = 2048): Promise<Record<string, Float32Array>> {
   const names = model.modalityNames;
   const sums = tf.tidy(() => Object.fromEntries(names.map((n) => [n, tf.zeros([model.spec.modalities.find((m) => m.name === n)!.encoder.outDim])]))) as Record<string, tf.Tensor>;
@@ -48,7 +50,7 @@ export async function meanFeatures(model: FusionModel, split: TensorSplit, batch
     const size = Math.min(batch, split.n - s);
     const next = tf.tidy(() => {
       const xs = Object.fromEntries(names.map((n) => [n, split.x[n].slice([s, 0], [size, -1])])) as Record<string, tf.Tensor2D>;
-      const f = model.encode(xs);
+      const f = model.headInputs(xs); // with EBR h⁻¹(h(f)), the space the fill row is used in
       return Object.fromEntries(
         names.map((n) => {
           const p = split.present?.[n];
@@ -72,7 +74,7 @@ export async function meanFeatures(model: FusionModel, split: TensorSplit, batch
 }
 
 /** Build the model's Absence for rows [start, start+size). Caller disposes (run inside tidy). */
-export function absenceFor(masks: Record<string, Float32Array> | null, fill: Record<string, Float32Array> | null, start: number, size: number, substitute?: Record<string, string>): Absence {
+export function absenceFor(masks: Record<string, Float32Array> | null, fill: Record<string, Float32Array> | null, start: number, size: number, substitute?: Record<string, string[]>): Absence {
   if (!masks) return {};
   const a: Absence = { presence: {}, ...(substitute ? { substitute } : {}) };
   for (const [m, mask] of Object.entries(masks)) {

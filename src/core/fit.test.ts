@@ -5,14 +5,15 @@ import { modelSpec } from '../commands/data-and-model.js';
 import { generateSynthetic } from '../data/synthetic.js';
 import { quickConfig, useBackend } from '../test-support.js';
 import { Adam } from './adam.js';
-import { fit, initialFitState, NonFiniteError, trainStep, type EpochRecord } from './fit.js';
+import { fit, initialFitState, NonFiniteError, trainStep, type EpochRecord, type FitOptions } from './fit.js';
 import { FusionModel } from './model.js';
 import { Rng } from './rng.js';
 import { disposeSplit, toTensors } from './tensors.js';
+import { fixedPresence } from './train-masks.js';
 
 before(() => useBackend('wasm'));
 
-async function runFit(overrides: string[], epochs: number, weightDecay = 0) {
+async function runFit(overrides: string[], epochs: number, weightDecay = 0, options: FitOptions = {}) {
   const cfg = quickConfig([`train.epochs=${epochs}`, ...overrides]);
   const data = generateSynthetic(cfg.dataset as Parameters<typeof generateSynthetic>[0]);
   const rng = new Rng(cfg.seed);
@@ -32,6 +33,7 @@ async function runFit(overrides: string[], epochs: number, weightDecay = 0) {
       config: cfg.train,
       state: initialFitState(rng.fork()),
       binary: false,
+      ...options,
       hooks: {
         onEpochEnd: (r) => {
           records.push(r);
@@ -118,4 +120,20 @@ test('training-time missingness: a fixed share of samples lacks a modality; no t
   const none = await runFit(['train.modality_dropout=0.2'], 3);
   assert.notDeepEqual(a.weights, none.weights);
   assert.throws(() => quickConfig(['train.missing_rate={video: 0.5}']), /train\.missing_rate\.video: "video" is not a modality/);
+});
+
+test('the extra loss gets what each batch’s samples have (train.missing_rate × natural presence), without the drawn dropout', async () => {
+  const overrides = ['train.missing_rate={audio: 0.5}', 'train.modality_dropout=0.3'];
+  const cfg = quickConfig(overrides);
+  const want = fixedPresence({ n: cfg.dataset.name === 'synthetic' ? cfg.dataset.train_size : 0 }, ['image', 'audio'], cfg.train.missing_rate)!;
+  let calls = 0;
+  const extraLoss: FitOptions['extraLoss'] = (_out, idx, _epoch, observed) => {
+    const rows = Array.from(idx.dataSync());
+    assert.deepEqual(Array.from(observed!.audio.dataSync()), rows.map((i) => want.audio[i]));
+    assert.deepEqual(Array.from(observed!.image.dataSync()), rows.map(() => 1));
+    calls += 1;
+    return null;
+  };
+  await runFit(overrides, 1, 0, { extraLoss });
+  assert.equal(calls, 8); // 512 samples in batches of 64
 });

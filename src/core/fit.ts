@@ -48,8 +48,12 @@ export function initialFitState(trainStream: Rng): FitState {
   return { epoch: 0, step: 0, rng: trainStream.state(), best: null, badEpochs: 0, done: false };
 }
 
-/** An extra loss term added to the task loss (knowledge distillation and EBR use it). */
-export type ExtraLoss = (out: ForwardOut, batchIndices: tf.Tensor1D, epoch: number) => tf.Scalar | null;
+/**
+ * An extra loss term added to the task loss (knowledge distillation and EBR use it). `observed`: per
+ * modality, which of the batch's samples have it (natural presence × train.missing_rate, batch × 1;
+ * without the drawn dropout); undefined when every training sample has every modality.
+ */
+export type ExtraLoss = (out: ForwardOut, batchIndices: tf.Tensor1D, epoch: number, observed?: Record<string, tf.Tensor2D>) => tf.Scalar | null;
 
 /** One optimiser step's inputs. The tensors stay the caller's (the step disposes none of them). */
 export interface StepInput {
@@ -62,10 +66,10 @@ export interface StepInput {
   lr: number;
   /** Per-sample presence per modality (batch × 1, 1 = present); none: all present. */
   presence?: Record<string, tf.Tensor2D>;
-  /** EBR (with presence): an absent modality m is replaced by h_m⁻¹(g_k) of k = substitute[m]. */
-  substitute?: Record<string, string>;
-  /** A term added to the task loss, with the batch's row indices and the (0-based) epoch it is called with. */
-  extra?: { loss: ExtraLoss; idx: tf.Tensor1D; epoch: number };
+  /** EBR (with presence): per modality m, who may stand in; per sample the first present k gives h_m⁻¹(g_k). */
+  substitute?: Record<string, string[]>;
+  /** A term added to the task loss, with the batch's row indices, the (0-based) epoch and what the samples have it is called with. */
+  extra?: { loss: ExtraLoss; idx: tf.Tensor1D; epoch: number; observed?: Record<string, tf.Tensor2D> };
 }
 
 /** One optimiser step; returns [loss·batch, correct] as a tensor kept out of the caller's scope. */
@@ -89,7 +93,7 @@ function step({ model, opt, xs, y, lr, presence, substitute, extra }: StepInput,
       const out = model.forward(xs, presence ? { presence, ...(substitute ? { substitute } : {}) } : {});
       correct = tf.keep(countCorrect(out.logits, y));
       const task = softmaxCrossEntropy(out.logits, y);
-      const more = extra ? extra.loss(out, extra.idx, extra.epoch) : null;
+      const more = extra ? extra.loss(out, extra.idx, extra.epoch, extra.observed) : null;
       return more ? (tf.add(task, more) as tf.Scalar) : task;
     }, model.trainable);
     // NaN and ±Inf survive a sum (Inf − Inf is NaN), so one scalar tells whether all are finite.
@@ -187,11 +191,11 @@ export async function fit(o: FitInput): Promise<FitState> {
       const idx = tf.tensor1d(perm.subarray(start, start + size), 'int32');
       const xs = Object.fromEntries(names.map((n) => [n, tf.gather(train.x[n], idx)])) as Record<string, tf.Tensor2D>;
       const y = tf.gather(train.y, idx) as tf.Tensor1D;
-      const { presence, substitute } = trainMasks.step(rng, idx, size);
-      const extra = o.extraLoss ? { loss: o.extraLoss, idx, epoch: s.epoch } : undefined;
+      const { presence, substitute, observed } = trainMasks.step(rng, idx, size);
+      const extra = o.extraLoss ? { loss: o.extraLoss, idx, epoch: s.epoch, observed } : undefined;
       const input: StepInput = { model, opt, xs, y, lr, presence, substitute, extra };
       const { stats, ok } = skipMode ? trainStepGuarded(input) : { stats: trainStep(input), ok: true };
-      for (const t of [idx, y, ...Object.values(xs), ...Object.values(presence ?? {})]) t.dispose();
+      for (const t of new Set([idx, y, ...Object.values(xs), ...Object.values(presence ?? {}), ...Object.values(observed ?? {})])) t.dispose();
       if (ok) {
         const next = tf.add(acc, stats) as tf.Tensor1D;
         acc.dispose();

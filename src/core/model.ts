@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.js';
 import { dense } from './ops/dense.js';
 import { convRelu, maxPool } from './ops/conv.js';
+import { substitute } from './ebr/substitute.js';
 
 export type FusionType = 'concat' | 'sum' | 'late';
 
@@ -45,7 +46,8 @@ export function convOutputShape(e: Extract<EncoderSpec, { type: 'conv' }>): [num
 export interface Absence {
   presence?: Record<string, tf.Tensor2D>;
   fill?: Record<string, tf.Tensor2D>; // 1 × outDim: the mean protocol's replacement features
-  substitute?: Record<string, string>; // EBR: absent m is replaced by h_m⁻¹(g_k) of this modality k
+  /** EBR: per modality m, the modalities that may stand in for it (most similar first); per sample, the first present one gives h_m⁻¹(g_k). */
+  substitute?: Record<string, string[]>;
 }
 
 export interface ForwardOut {
@@ -245,21 +247,28 @@ export class FusionModel {
   forward(xs: Record<string, tf.Tensor2D>, absence: Absence = {}): ForwardOut {
     const f = this.encode(xs);
     if (!this.spec.ebr) return this.fuse(f, absence);
-    // EBR: the fusion head sees h⁻¹(h(f)); an absent modality may be substituted from another's g.
+    // EBR: the fusion head sees h⁻¹(h(f)); an absent modality may be substituted from another's g, sample by sample.
+    const { g, r } = this.reallocate(f);
+    if (!absence.substitute || !absence.presence) return { ...this.fuse(r, absence), encoded: f, g };
+    const sub = substitute(r, absence.presence, absence.substitute, (m, k) => this.fromG(m, g[k]));
+    return { ...this.fuse(sub.seen, { presence: sub.presence, fill: absence.fill }), encoded: f, g };
+  }
+
+  /** What the fusion head gets from each modality with every modality present: the encoder output, or with EBR h⁻¹(h(f)). */
+  headInputs(xs: Record<string, tf.Tensor2D>): Record<string, tf.Tensor2D> {
+    const f = this.encode(xs);
+    return this.spec.ebr ? this.reallocate(f).r : f;
+  }
+
+  /** EBR: each modality's g = h(f) and r = h⁻¹(g), what the fusion head gets from it. */
+  private reallocate(f: Record<string, tf.Tensor2D>): { g: Record<string, tf.Tensor2D>; r: Record<string, tf.Tensor2D> } {
     const g: Record<string, tf.Tensor2D> = {};
     const r: Record<string, tf.Tensor2D> = {};
     for (const m of this.modalityNames) {
       g[m] = this.toG(m, f[m]);
       r[m] = this.fromG(m, g[m]);
     }
-    const rest: Absence = { presence: { ...absence.presence }, fill: absence.fill };
-    for (const [m, k] of Object.entries(absence.substitute ?? {})) {
-      const p = absence.presence?.[m];
-      if (!p) continue;
-      r[m] = tf.add(tf.mul(r[m], p), tf.mul(this.fromG(m, g[k]), tf.sub(1, p))) as tf.Tensor2D;
-      delete rest.presence![m]; // handled: what the head sees for m is now the substitute
-    }
-    return { ...this.fuse(r, rest), encoded: f, g };
+    return { g, r };
   }
 
   /** g_m = h_m(f_m): ReLU hidden layer, linear output. */

@@ -8,7 +8,7 @@ import { classificationMetrics, type ClassMetrics } from './metrics.js';
 export interface PredictOptions {
   masks?: Record<string, Float32Array> | null; // presence per modality (1 = present)
   fill?: Record<string, Float32Array> | null; // mean-protocol rows; null = zero protocol
-  substitute?: Record<string, string>; // EBR: missing modality → the modality whose g stands in
+  substitute?: Record<string, string[]>; // EBR: per modality, who may stand in (most similar first; per sample the first present)
   batch?: number;
 }
 

@@ -64,12 +64,13 @@ test('drawAbsence: modality dropout by hand (per sample, modalities in order; on
   assert.equal(left.length, 0);
 });
 
-test('drawAbsence: EBR substitution by hand (presence draw, then one substitute per modality among the others)', () => {
-  // presence: a 0.6 stays, b 0.1 drops, c 0.9 stays; substitutes: a of [b, c] at 0.75 → c, b of [a, c] at 0.2 → a, c of [a, b] at 0.5 → b.
-  const { rng, left } = scripted([0.6, 0.1, 0.9, 0.75, 0.2, 0.5]);
+test('drawAbsence: EBR substitution by hand (presence draw, then per modality a random order of the others)', () => {
+  // presence: a 0.6 stays, b 0.1 drops, c 0.9 stays; orders, one draw per place among those left:
+  // a of [b, c] at 0.75 → c, then [b] at 0.3 → b; b of [a, c] at 0.2 → a, then c; c of [a, b] at 0.5 → b, then a.
+  const { rng, left } = scripted([0.6, 0.1, 0.9, 0.75, 0.3, 0.2, 0.5, 0.5, 0.9]);
   const d = drawAbsence(rng, ['a', 'b', 'c'], 1, { dropout: 0, substitution: 0.3 });
   assert.deepEqual(arrays(d.presence), { a: [1], b: [0], c: [1] });
-  assert.deepEqual(d.substitute, { a: 'c', b: 'a', c: 'b' });
+  assert.deepEqual(d.substitute, { a: ['c', 'b'], b: ['a', 'c'], c: ['b', 'a'] });
   assert.equal(left.length, 0);
 });
 
@@ -78,7 +79,7 @@ test('drawAbsence: with dropout and substitution both on, the dropout draw comes
   const { rng, left } = scripted([0.1, 0.9, 0.9, 0.1, 0.0, 0.99]);
   const d = drawAbsence(rng, ['a', 'b'], 1, { dropout: 0.5, substitution: 0.3 });
   assert.deepEqual(arrays(d.presence), { a: [1], b: [0] });
-  assert.deepEqual(d.substitute, { a: 'b', b: 'a' });
+  assert.deepEqual(d.substitute, { a: ['b'], b: ['a'] });
   assert.equal(left.length, 0);
 });
 
@@ -93,6 +94,7 @@ test('TrainingMasks.step: the batch rows of the fixed presence, times the drawn 
   const { rng: none, left: noneLeft } = scripted([]);
   const s1 = fixedOnly.step(none, idx, 2);
   assert.deepEqual(await read(s1.presence), { a: [1, 1], b: [0, 1] });
+  assert.deepEqual(await read(s1.observed), { a: [1, 1], b: [0, 1] });
   assert.equal(noneLeft.length, 0);
   tf.dispose(Object.values(s1.presence!));
   fixedOnly.dispose();
@@ -102,8 +104,9 @@ test('TrainingMasks.step: the batch rows of the fixed presence, times the drawn 
   const { rng, left } = scripted([0.9, 0.9, 0.1, 0.9]);
   const s2 = withDropout.step(rng, idx, 2);
   assert.deepEqual(await read(s2.presence), { a: [1, 0], b: [0, 1] });
+  assert.deepEqual(await read(s2.observed), { a: [1, 1], b: [0, 1] }); // what the samples have: the drawn dropout left out
   assert.equal(left.length, 0);
-  tf.dispose(Object.values(s2.presence!));
+  tf.dispose([...Object.values(s2.presence!), ...Object.values(s2.observed!)]);
   withDropout.dispose();
 
   // Nothing missing and nothing drawn: no presence at all (the model sees every modality).

@@ -1,7 +1,8 @@
 // Which modalities each training sample has in a step (1 = present, 0 = absent at the encoder output):
 //   fixed, for the whole run: train.missing_rate's seeded subsets and the dataset's natural presence;
 //   drawn per step from the training stream: modality dropout, or EBR's training-time substitution.
-// A step's presence is the product of the two.
+// A step's presence is the product of the two. The fixed part alone is what the samples have
+// (`observed`): EBR's L_md counts those, since a dropped sample's input is real data.
 import * as tf from '@tensorflow/tfjs';
 import { presenceMasks } from './absence.js';
 import type { Rng } from './rng.js';
@@ -26,8 +27,8 @@ export function fixedPresence(train: Pick<TensorSplit, 'n' | 'present'>, names: 
 /** A step's random absences: presence per modality (`size` samples), and EBR's substitutes. */
 export interface DrawnAbsence {
   presence?: Record<string, Float32Array>;
-  /** EBR: an absent modality m is replaced by h_m⁻¹(g_k) of k = substitute[m]. */
-  substitute?: Record<string, string>;
+  /** EBR: per modality m, a random order of the others; per sample the first present one stands in (h_m⁻¹(g_k)). */
+  substitute?: Record<string, string[]>;
 }
 
 /** Per-sample presence: each modality is dropped with probability p; a sample that lost all keeps one at random. */
@@ -47,19 +48,22 @@ function dropout(rng: Rng, names: string[], size: number, p: number): Record<str
 /**
  * The random absences of one step of `size` samples, drawn from `rng` in this order (resumed runs
  * depend on it): modality dropout with probability `dropout`; then, for EBR substitution with
- * probability `substitution`, a second dropout draw that replaces the first, and per modality one
- * substitute among the others. Both need two or more modalities; with neither on nothing is drawn.
+ * probability `substitution`, a second dropout draw that replaces the first, and per modality a
+ * random order of the others (one draw per place among those left, the last included). Both need
+ * two or more modalities; with neither on nothing is drawn.
  */
 export function drawAbsence(rng: Rng, names: string[], size: number, o: { dropout: number; substitution: number }): DrawnAbsence {
   if (names.length < 2) return {};
   let presence = o.dropout > 0 ? dropout(rng, names, size, o.dropout) : undefined;
-  let substitute: Record<string, string> | undefined;
+  let substitute: Record<string, string[]> | undefined;
   if (o.substitution > 0) {
     presence = dropout(rng, names, size, o.substitution);
     substitute = Object.fromEntries(
       names.map((m) => {
-        const others = names.filter((x) => x !== m);
-        return [m, others[rng.int(others.length)]];
+        const left = names.filter((x) => x !== m);
+        const order: string[] = [];
+        while (left.length) order.push(left.splice(rng.int(left.length), 1)[0]);
+        return [m, order];
       }),
     );
   }
@@ -69,7 +73,9 @@ export function drawAbsence(rng: Rng, names: string[], size: number, o: { dropou
 /** A step's absences as the model takes them: presence tensors (batch × 1) that the caller disposes. */
 export interface StepAbsence {
   presence?: Record<string, tf.Tensor2D>;
-  substitute?: Record<string, string>;
+  substitute?: Record<string, string[]>;
+  /** The fixed presence alone (what the samples have, without the drawn dropout); may be the same tensors as `presence`. */
+  observed?: Record<string, tf.Tensor2D>;
 }
 
 /**
@@ -93,15 +99,16 @@ export class TrainingMasks {
     const names = this.names;
     const drawn = drawAbsence(rng, names, size, this.o);
     let presence = drawn.presence ? Object.fromEntries(names.map((m) => [m, tf.tensor2d(drawn.presence![m], [size, 1])])) : undefined;
+    let observed: Record<string, tf.Tensor2D> | undefined;
     if (this.fixed) {
-      const fixed = Object.fromEntries(names.map((m) => [m, tf.gather(this.fixed![m], idx) as tf.Tensor2D]));
+      observed = Object.fromEntries(names.map((m) => [m, tf.gather(this.fixed![m], idx) as tf.Tensor2D]));
       if (presence) {
-        const both = Object.fromEntries(names.map((m) => [m, tf.mul(presence![m], fixed[m]) as tf.Tensor2D]));
-        tf.dispose([...Object.values(presence), ...Object.values(fixed)]);
+        const both = Object.fromEntries(names.map((m) => [m, tf.mul(presence![m], observed![m]) as tf.Tensor2D]));
+        tf.dispose(Object.values(presence));
         presence = both;
-      } else presence = fixed;
+      } else presence = observed;
     }
-    return { ...(presence ? { presence } : {}), ...(drawn.substitute ? { substitute: drawn.substitute } : {}) };
+    return { ...(presence ? { presence } : {}), ...(drawn.substitute ? { substitute: drawn.substitute } : {}), ...(observed ? { observed } : {}) };
   }
 
   dispose(): void {

@@ -7,7 +7,7 @@ import type { FusionModel } from '../model.js';
 export interface Readout {
   masks?: Record<string, Float32Array> | null;
   fill?: Record<string, Float32Array> | null;
-  substitute?: Record<string, string>;
+  substitute?: Record<string, string[]>;
   batch?: number;
 }
 

@@ -3,32 +3,16 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../test-support.js';
-import { adversarialTerm, discriminationLoss, gradientReversal } from './ebr.js';
-import { softmaxCrossEntropy } from './losses.js';
-import { FusionModel, type ModelSpec } from './model.js';
-import { Rng } from './rng.js';
+import { tinyEbr, useBackend } from '../../test-support.js';
+import { softmaxCrossEntropy } from '../losses.js';
+import type { FusionModel } from '../model.js';
+import { adversarialTerm, discriminationLoss, gradientReversal } from './adversary.js';
 
 before(() => useBackend('wasm'));
 
-const spec: ModelSpec = {
-  modalities: [
-    { name: 'a', inputDim: 5, encoder: { type: 'mlp', hidden: [6], outDim: 4 } },
-    { name: 'b', inputDim: 3, encoder: { type: 'mlp', hidden: [6], outDim: 4 } },
-  ],
-  numClasses: 3,
-  fusion: { type: 'concat', hidden: [5] },
-  ebr: { gDim: 3, hidden: 4, psiHidden: 5 },
-};
-
 async function setup() {
-  const rng = new Rng(21);
-  const model = new FusionModel(spec, rng.fork());
-  model.setWeights((await model.weightValues()).map((w) => (w.name.endsWith('bias') ? { ...w, data: rng.normals(w.data.length, 0.3) } : w)));
-  const n = 6;
-  const xs = { a: tf.tensor2d(rng.normals(n * 5), [n, 5]), b: tf.tensor2d(rng.normals(n * 3), [n, 3]) };
-  const y = tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32');
-  return { model, xs, y };
+  const t = await tinyEbr({ modalities: 2, n: 6, seed: 21 });
+  return { ...t, y: tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32') };
 }
 
 type Grads = Record<string, Float32Array>;
@@ -52,7 +36,7 @@ test('gradient reversal: identity forward, −λ × gradient backward', () => {
 });
 
 test('reversal form: each parameter group gets exactly its rule (sign and scale)', async () => {
-  const { model, xs, y } = await setup();
+  const { model, xs, y, dispose } = await setup();
   const lambda = 0.7;
   const sem = gradsOf(model, () => softmaxCrossEntropy(model.forward(xs).logits, y));
   const md = gradsOf(model, () => discriminationLoss(model, model.forward(xs).g!));
@@ -72,12 +56,12 @@ test('reversal form: each parameter group gets exactly its rule (sign and scale)
   // The rule is not vacuous: L_md really moves ψ, f and h, and L_sem really moves h⁻¹.
   for (const name of ['ebr/psi/dense0/kernel', 'ebr/h/a/dense1/kernel', 'enc/b/dense0/kernel']) assert.ok(md[name].some((v) => Math.abs(v) > 1e-6), name);
   assert.ok(sem['ebr/hinv/a/dense1/kernel'].some((v) => Math.abs(v) > 1e-6));
-  tf.dispose([xs.a, xs.b, y]);
-  model.dispose();
+  y.dispose();
+  dispose();
 });
 
 test('confusion form: ψ learns L_md on detached g; f and h get no ψ-descent gradient, only the confusion push', async () => {
-  const { model, xs, y } = await setup();
+  const { model, xs, y, dispose } = await setup();
   const md = gradsOf(model, () => discriminationLoss(model, model.forward(xs).g!));
   const adv = gradsOf(model, () => adversarialTerm(model, model.forward(xs).g!, 'confusion', 0.5));
   for (const name of model.params.keys()) {
@@ -89,21 +73,42 @@ test('confusion form: ψ learns L_md on detached g; f and h get no ψ-descent gr
   const h = 'ebr/h/a/dense1/kernel';
   assert.ok(adv[h].some((v) => Math.abs(v) > 1e-6));
   assert.ok(adv[h].some((v, i) => Math.abs(v + 0.5 * md[h][i]) > 1e-6));
-  tf.dispose([xs.a, xs.b, y]);
-  model.dispose();
+  y.dispose();
+  dispose();
 });
 
-test('substitution: an absent modality is replaced by h_m⁻¹(g_k) of the substitute', async () => {
-  const { model, xs, y } = await setup();
-  tf.tidy(() => {
-    const presence = { b: tf.tensor2d([[1], [0], [1], [0], [1], [0]]) };
-    const sub = model.forward(xs, { presence, substitute: { b: 'a' } });
-    const full = model.forward(xs);
-    const expected = model.fromG('b', full.g!.a).arraySync();
-    const seen = sub.features.b.arraySync();
-    const orig = full.features.b.arraySync();
-    for (let i = 0; i < 6; i++) assert.deepEqual(seen[i], i % 2 ? expected[i] : orig[i], `row ${i}`);
+const col = (v: number[]) => tf.tensor2d(v, [v.length, 1]);
+
+/** Per modality, over its present rows: mean CE of ψ on the true label, and mean CE against the uniform distribution. */
+function terms(logits: number[][], k: number, present?: number[]) {
+  const ce: number[] = [];
+  const uni: number[] = [];
+  logits.forEach((z, i) => {
+    if (present && present[i] === 0) return;
+    const max = Math.max(...z);
+    const lse = max + Math.log(z.reduce((s, v) => s + Math.exp(v - max), 0));
+    ce.push(lse - z[k]);
+    uni.push(z.reduce((s, v) => s + (lse - v), 0) / z.length);
   });
-  tf.dispose([xs.a, xs.b, y]);
-  model.dispose();
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  return ce.length ? { ce: mean(ce), uniform: mean(uni) } : null;
+}
+
+test('L_md and both adversarial forms count each modality’s present samples only; a modality absent from the batch drops out', async () => {
+  const { model, xs, dispose } = await tinyEbr({ modalities: 3, n: 6, seed: 51 });
+  const lambda = 0.7;
+  for (const p of [{ b: [1, 0, 1, 0, 1, 1], c: [0, 1, 1, 1, 1, 0] }, { b: [0, 0, 0, 0, 0, 0] }] as Record<string, number[]>[]) {
+    tf.tidy(() => {
+      const g = model.forward(xs).g!;
+      const present = Object.fromEntries(Object.entries(p).map(([m, v]) => [m, col(v)]));
+      const per = model.modalityNames.map((m, k) => terms(model.discriminate(g[m]).arraySync(), k, p[m])).filter((t) => t !== null);
+      const lmd = per.reduce((s, t) => s + t.ce, 0) / per.length;
+      const confusion = lmd + (lambda * per.reduce((s, t) => s + t.uniform, 0)) / per.length;
+      const check = (what: string, t: tf.Scalar, want: number) => assert.ok(Math.abs(t.dataSync()[0] - want) < 1e-5, `${what} with ${JSON.stringify(p)}: ${t.dataSync()[0]} vs ${want}`);
+      check('reversal', adversarialTerm(model, g, 'reversal', lambda, present), lmd);
+      check('confusion', adversarialTerm(model, g, 'confusion', lambda, present), confusion);
+      check('L_md', discriminationLoss(model, g, present), lmd);
+    });
+  }
+  dispose();
 });
