@@ -19,6 +19,11 @@ const spec: ModelSpec = {
   numClasses: 3,
   fusion: { type: 'concat', hidden: [5] },
   ebr: { gDim: 3, hidden: 4, psiHidden: 5 },
+  // The not-vacuous checks below need L_md to reach both encoders on these six samples. With seed 21's
+  // torch draw (weights U(±1/√fan_in), smaller than He's) and setup()'s N(0, 0.3) biases, ψ's hidden
+  // layer is off for every row of g_b, so b's encoder would get an exactly zero ∇L_md and the rule
+  // would be checked on zeros; the He draw keeps those paths live, as the test was written for.
+  init: 'he',
 };
 
 async function setup() {
