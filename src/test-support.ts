@@ -33,6 +33,10 @@ export async function tinyEbr(o: { modalities: number; n: number; seed: number; 
     numClasses: 3,
     fusion: { type: o.fusion ?? 'concat', hidden: [5] },
     ebr: { gDim: 3, hidden: 4, psiHidden: 5 },
+    // The He draw: with the torch draw (smaller weights) and the N(0, 0.3) biases below, ψ's hidden
+    // layer can be off for every row of a modality (seed 21), so L_md would reach that encoder with an
+    // exactly zero gradient and the not-vacuous checks would test zeros.
+    init: 'he',
   };
   const model = new FusionModel(spec, rng.fork());
   model.setWeights((await model.weightValues()).map((w) => (w.name.endsWith('bias') ? { ...w, data: rng.normals(w.data.length, 0.3) } : w)));

@@ -23,6 +23,7 @@ export function modelSpec(c: Config, d: Dataset): ModelSpec {
     numClasses: d.numClasses,
     fusion: { type: c.model.fusion.type, hidden: c.model.fusion.hidden },
     ...(ebr ? { ebr } : {}),
+    init: c.model.init,
   };
 }
 

@@ -14,6 +14,8 @@ export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export const PROTOCOLS = ['zero', 'mean', 'substitute'] as const;
 /** The splits a run is evaluated and analysed on. */
 export const EVAL_SPLITS = ['val', 'test'] as const;
+/** How initial weights are drawn (core/init.ts): PyTorch's defaults, mmc's former He-normal, Glorot-uniform. */
+export const INITS = ['torch', 'he', 'glorot'] as const;
 
 export const syntheticModalitySchema = z
   .object({
@@ -152,6 +154,7 @@ export const modelSchema = z
     encoder: encoderSchema.prefault({}),
     encoders: z.record(z.string(), encoderOverrideSchema).default({}), // by modality name
     fusion: fusionSchema.prefault({}),
+    init: z.enum(INITS).default('torch'), // initial weights of every layer (core/init.ts); he: mmc before model.init existed
   })
   .strict();
 
@@ -330,6 +333,7 @@ export type EbrConfig = z.infer<typeof ebrSchema>;
 export type Protocol = (typeof PROTOCOLS)[number];
 export type BackendChoice = (typeof BACKENDS)[number];
 export type EvalSplit = (typeof EVAL_SPLITS)[number];
+export type InitScheme = (typeof INITS)[number];
 
 export type EncoderConfig = z.infer<typeof encoderSchema>;
 

@@ -4,6 +4,7 @@
 // same seed gives the same weights on every backend. No file system here.
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.js';
+import { initLayer, type InitScheme } from './init.js';
 import { dense } from './ops/dense.js';
 import { convRelu, maxPool } from './ops/conv.js';
 import { substitute } from './ebr/substitute.js';
@@ -30,6 +31,8 @@ export interface ModelSpec {
   numClasses: number;
   fusion: { type: FusionType; hidden: number[] };
   ebr?: EbrSpec;
+  /** How every layer's initial weights are drawn (core/init.ts, config model.init); absent: torch. */
+  init?: InitScheme;
 }
 
 /** Spatial size after the conv stages (each pool floors the size). */
@@ -115,13 +118,18 @@ export class FusionModel {
     }
   }
 
+  private get initScheme(): InitScheme {
+    return this.spec.init ?? 'torch';
+  }
+
   private dense(name: string, fanIn: number, fanOut: number, rng: Rng, gain: number): Dense {
-    // He-normal for ReLU layers (gain 2), LeCun-normal for the linear classifier (gain 1).
+    // Weights by model.init (core/init.ts). `gain` 2: the layer feeds a ReLU; 1: a linear output
+    // (only init `he` tells them apart: He-normal vs LeCun-normal).
     // tfjs variable names are global to the engine; prefix them so several models can coexist.
     // Inside tidy so the initial-value tensors are freed (variables survive a tidy).
-    const init = rng.normals(fanIn * fanOut, Math.sqrt(gain / fanIn));
-    const kernel = tf.tidy(() => tf.variable(tf.tensor2d(init, [fanIn, fanOut]), true, `${this.uid}/${name}/kernel`));
-    const bias = tf.tidy(() => tf.variable(tf.zeros([fanOut]), true, `${this.uid}/${name}/bias`));
+    const init = initLayer(this.initScheme, rng, { fanIn, fanOut, units: fanOut, relu: gain === 2 });
+    const kernel = tf.tidy(() => tf.variable(tf.tensor2d(init.kernel, [fanIn, fanOut]), true, `${this.uid}/${name}/kernel`));
+    const bias = tf.tidy(() => tf.variable(tf.tensor1d(init.bias), true, `${this.uid}/${name}/bias`));
     this.params.set(`${name}/kernel`, kernel);
     this.params.set(`${name}/bias`, bias);
     return { kernel, bias };
@@ -134,10 +142,10 @@ export class FusionModel {
     const convs: Dense[] = [];
     let cin = c;
     e.channels.forEach((cout, i) => {
-      const fanIn = e.kernelSize * e.kernelSize * cin;
-      const init = rng.normals(fanIn * cout, Math.sqrt(2 / fanIn));
-      const kernel = tf.tidy(() => tf.variable(tf.tensor4d(init, [e.kernelSize, e.kernelSize, cin, cout]), true, `${this.uid}/enc/${name}/conv${i}/kernel`));
-      const bias = tf.tidy(() => tf.variable(tf.zeros([cout]), true, `${this.uid}/enc/${name}/conv${i}/bias`));
+      const k2 = e.kernelSize * e.kernelSize;
+      const init = initLayer(this.initScheme, rng, { fanIn: k2 * cin, fanOut: k2 * cout, units: cout, relu: true });
+      const kernel = tf.tidy(() => tf.variable(tf.tensor4d(init.kernel, [e.kernelSize, e.kernelSize, cin, cout]), true, `${this.uid}/enc/${name}/conv${i}/kernel`));
+      const bias = tf.tidy(() => tf.variable(tf.tensor1d(init.bias), true, `${this.uid}/enc/${name}/conv${i}/bias`));
       this.params.set(`enc/${name}/conv${i}/kernel`, kernel);
       this.params.set(`enc/${name}/conv${i}/bias`, bias);
       convs.push({ kernel, bias });
