@@ -1,10 +1,11 @@
 // mmc distill end to end on the quick config: teacher checks, what the run records, resume, errors.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { loadCheckpoint } from '../src/run/checkpoint.js';
 import { MMC_BIN, QUICK_CONFIG, REPO_ROOT } from '../src/test-support.js';
 
 function mmc(args: string[]) {
@@ -92,4 +93,79 @@ test('teacher problems are usage errors (exit 2) with a clear message', () => {
   const r = mmc(['distill', '--config', QUICK_CONFIG, '--teacher', multimodal, '--runs-dir', runsDir, '--json', '-q', '--set', 'train.epochs=1']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).pairs[0].to, weakest);
+});
+
+const distillArgs = (teacher: string, extra: string[]) => ['distill', '--config', QUICK_CONFIG, '--teacher', teacher, '--student-modality', 'audio', '--runs-dir', runsDir, '--json', '-q', ...extra];
+const bytes = (w: { data: Float32Array }) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength);
+
+test('two-stage KD (distill.head_epochs): stage 2 retrains a fresh head on frozen encoders and projectors; stops in and at the edge of stage 2 resume identical', () => {
+  const teacher = trainRun(['--set', 'modalities=[image]', '--name', 'teacher3']);
+  const args = distillArgs(teacher, ['--set', 'train.epochs=3', '--set', 'distill.head_epochs=2']);
+  const full = mmc(args);
+  assert.equal(full.code, 0, full.stderr);
+  const fullRun = JSON.parse(full.stdout).run;
+  assert.deepEqual(timeless(fullRun).map((r) => r.stage), [1, 1, 1, 2, 2]);
+  assert.ok(JSON.parse(readFileSync(join(fullRun, 'summary.json'), 'utf8')).best_epoch >= 4, 'the reported model is a stage-2 one');
+  // Stopped at the end of stage 1, then one epoch into stage 2, then resumed to the end.
+  const part = JSON.parse(mmc([...args, '--stop-after', '3']).stdout);
+  assert.equal(part.status, 'interrupted');
+  const stage1 = loadCheckpoint(join(part.run, 'checkpoints/last'));
+  assert.equal(stage1.state.stage, undefined);
+  const mid = mmc(['distill', '--resume', part.run, '--runs-dir', runsDir, '--json', '-q', '--stop-after', '1']);
+  assert.equal(JSON.parse(mid.stdout).status, 'interrupted', mid.stderr);
+  assert.deepEqual(loadCheckpoint(join(part.run, 'checkpoints/last')).state.stage, { index: 2, epoch: 3, step: 24 });
+  const res = mmc(['distill', '--resume', part.run, '--runs-dir', runsDir, '--json', '-q']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(JSON.parse(res.stdout).status, 'finished');
+  assert.deepEqual(timeless(part.run), timeless(fullRun));
+  for (const f of ['checkpoints/last/weights.bin', 'checkpoints/last/optimizer.bin', 'checkpoints/best/weights.bin']) assert.deepEqual(readFileSync(join(part.run, f)), readFileSync(join(fullRun, f)), f);
+  // Stage 2 left the encoders and the projector byte for byte as stage 1 ended them, and retrained the head.
+  const end = loadCheckpoint(join(fullRun, 'checkpoints/last'));
+  const after = new Map(end.weights.map((w) => [w.name, bytes(w)]));
+  assert.ok(stage1.weights.some((w) => w.name.startsWith('aux/')));
+  for (const w of stage1.weights) {
+    const frozen = w.name.startsWith('enc/') || w.name.startsWith('aux/');
+    assert.equal(bytes(w).equals(after.get(w.name)!), frozen, `${w.name} ${frozen ? 'changed in stage 2' : 'not retrained'}`);
+  }
+  // Stage 2's optimiser is a fresh Adam over the head alone: 2 epochs × 8 steps, no moments for frozen weights.
+  assert.equal(end.optimizer.t, 16);
+  assert.ok(end.optimizer.moments.every((m) => m.name.startsWith('head/')), end.optimizer.moments.map((m) => m.name).join(', '));
+});
+
+test('KD with modality dropout (train.modality_dropout > 0): the dropout is applied and the KD term still trains the projector', () => {
+  const teacher = trainRun(['--set', 'modalities=[image]', '--name', 'teacher4']);
+  const run = (dropout: number, lambda: number) => {
+    const r = mmc(distillArgs(teacher, ['--set', 'train.epochs=2', '--set', `train.modality_dropout=${dropout}`, '--set', `distill.lambda=${lambda}`]));
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout).run as string;
+  };
+  const kdDrop = run(0.3, 1);
+  const kdOnly = run(0, 1);
+  const dropOnly = run(0.3, 0);
+  assert.match(readFileSync(join(kdDrop, 'config.yaml'), 'utf8'), /modality_dropout: 0\.3/);
+  const w = (r: string) => new Map(loadCheckpoint(join(r, 'checkpoints/last')).weights.map((x) => [x.name, bytes(x)]));
+  const [a, b, c] = [w(kdDrop), w(kdOnly), w(dropOnly)];
+  assert.ok(!a.get('head/out/kernel')!.equals(b.get('head/out/kernel')!), 'dropout changes the run');
+  // With λ = 0 the projector gets no gradient and keeps its initial weights; with the KD term it trains.
+  assert.ok(!a.get('aux/kd-audio-image/kernel')!.equals(c.get('aux/kd-audio-image/kernel')!), 'the KD term trains the projector under dropout');
+  assert.ok(timeless(kdDrop)[0].train_loss > timeless(dropOnly)[0].train_loss, 'train_loss includes the KD term');
+});
+
+test('distill.projector none: no projector weights; feature/cosine need equal widths (a one-line error before any run folder)', () => {
+  const teacher = trainRun(['--set', 'modalities=[image]', '--name', 'teacher5']);
+  for (const loss of ['feature', 'logit']) {
+    const r = mmc(distillArgs(teacher, ['--set', 'train.epochs=2', '--set', 'distill.projector=none', '--set', `distill.loss=${loss}`]));
+    assert.equal(r.code, 0, r.stderr);
+    const names = loadCheckpoint(join(JSON.parse(r.stdout).run, 'checkpoints/last')).weights.map((w) => w.name);
+    assert.ok(!names.some((n) => n.startsWith('aux/')), names.join(', '));
+  }
+  const before = readdirSync(runsDir).length;
+  const bad = mmc(distillArgs(teacher, ['--set', 'distill.projector=none', '--set', 'model.encoders={audio: {out_dim: 6}}']));
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /distill\.projector none .*"audio" encoder output \(width 6\).*"image" encoder output \(width 8\)/);
+  assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  assert.equal(readdirSync(runsDir).length, before, 'no run folder');
+  // The logit loss without a projector has no width constraint.
+  const logit = mmc(distillArgs(teacher, ['--set', 'train.epochs=1', '--set', 'distill.projector=none', '--set', 'distill.loss=logit', '--set', 'model.encoders={audio: {out_dim: 6}}']));
+  assert.equal(logit.code, 0, logit.stderr);
 });

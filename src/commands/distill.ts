@@ -7,8 +7,8 @@ import { loadConfigFile } from '../config/load.js';
 import { usedModalities, type Config } from '../config/schema.js';
 import { encoderOutputs, fusedAndProbs } from '../core/analysis/activations.js';
 import type { ExtraLoss } from '../core/fit.js';
-import { cosineLoss, featureMse, lambdaAt, logitKl } from '../core/kd.js';
-import { FusionModel } from '../core/model.js';
+import { kdTerm, lambdaAt, projectorName } from '../core/kd.js';
+import { FusionModel, type ModelSpec } from '../core/model.js';
 import { Rng } from '../core/rng.js';
 import { disposeSplit, toTensors } from '../core/tensors.js';
 import { UsageError } from '../errors.js';
@@ -77,6 +77,15 @@ export function resolvePairs(c: Config, t: Teacher): Pair[] {
   return pairs;
 }
 
+/** distill.projector none with the feature or cosine loss compares f_s with f_t directly: their widths must match. */
+function checkWidths(pairs: Pair[], student: ModelSpec, teacher: ModelSpec): void {
+  const width = (s: ModelSpec, m: string) => s.modalities.find((x) => x.name === m)!.encoder.outDim;
+  for (const p of pairs) {
+    const [ws, wt] = [width(student, p.to), width(teacher, p.from)];
+    if (ws !== wt) throw new UsageError(`distill.projector none compares the student's "${p.to}" encoder output (width ${ws}) with the teacher's "${p.from}" encoder output (width ${wt}) directly; make the widths equal (model.encoders.${p.to}.out_dim) or use distill.projector: linear`);
+  }
+}
+
 export async function distill(ctx: RunContext, teacherRef: string, o: { resume?: RunFolder; stopAfter?: number } = {}): Promise<TrainResult & { pairs: Pair[] }> {
   // Before the teacher is read: a finished run needs nothing (its saved config names the pairs).
   const done = o.resume ? finishedResult(ctx, o.resume) : null;
@@ -90,6 +99,7 @@ export async function distill(ctx: RunContext, teacherRef: string, o: { resume?:
 
   // Teacher outputs on the training split, computed once: the teacher never trains.
   const tSpec = modelSpec(teacher.config, dataset);
+  if (d.projector === 'none' && d.loss !== 'logit') checkWidths(pairs, modelSpec(config, dataset), tSpec);
   const tModel = new FusionModel(tSpec, new Rng(0));
   const dir = checkpointDir(teacher.run.path('checkpoints'), 'best');
   if (!dir) throw new UsageError(`teacher ${teacher.run.id} has no best checkpoint`);
@@ -112,26 +122,34 @@ export async function distill(ctx: RunContext, teacherRef: string, o: { resume?:
   // Teacher logits up to a constant per row: log-probabilities (clamped so that exp recovers them).
   const teacherLogits = tf.tidy(() => tf.log(tf.maximum(tf.tensor2d(probs, [n, C]), 1e-12))) as tf.Tensor2D;
 
-  const prepare = (model: FusionModel, rng: Rng): ExtraLoss => {
+  // Two-stage KD: stage 2 trains a fresh fusion head, drawn once from the run's seed, on the frozen encoders.
+  let freshHead: { name: string; shape: number[]; data: Float32Array }[] = [];
+  let isHead = (_name: string) => false;
+  const prepare = async (model: FusionModel, rng: Rng): Promise<ExtraLoss> => {
     const outDim = (m: string) => model.spec.modalities.find((x) => x.name === m)!.encoder.outDim;
-    for (const p of pairs) model.addAux(`kd-${p.to}-${p.from}`, outDim(p.to), d.loss === 'logit' ? C : targets[p.from].shape[1], rng);
+    if (d.projector === 'linear') for (const p of pairs) model.addAux(projectorName(p), outDim(p.to), d.loss === 'logit' ? C : targets[p.from].shape[1], rng);
+    if (d.head_epochs > 0) {
+      isHead = (name) => model.paramGroup(name) === 'head'; // everything after the encoders: not enc/, ebr/ or aux/ (the projectors)
+      const fresh = new FusionModel(model.spec, rng.fork());
+      freshHead = (await fresh.weightValues()).filter((w) => isHead(w.name));
+      fresh.dispose();
+    }
     const epochs = config.train.epochs;
     return (out, idx, epoch) => {
       const lambda = lambdaAt(d.lambda, d.schedule, epoch, epochs);
       if (lambda === 0) return null;
       const block = Math.ceil(epochs / pairs.length);
       const active = d.order === 'joint' ? pairs : [pairs[Math.min(pairs.length - 1, Math.floor(epoch / block))]];
-      const terms = active.map((p) => {
-        const mapped = model.applyAux(`kd-${p.to}-${p.from}`, out.encoded[p.to]);
-        if (d.loss === 'logit') return logitKl(mapped, tf.gather(teacherLogits, idx) as tf.Tensor2D, d.temperature);
-        const target = tf.gather(targets[p.from], idx) as tf.Tensor2D;
-        return d.loss === 'cosine' ? cosineLoss(mapped, target) : featureMse(mapped, target);
-      });
+      const terms = active.map((p) => kdTerm(model, out, p, tf.gather(d.loss === 'logit' ? teacherLogits : targets[p.from], idx) as tf.Tensor2D, d));
       return tf.mul(lambda, tf.addN(terms)) as tf.Scalar;
     };
   };
   try {
-    const r = await train({ ...ctx, config }, { command: 'distill', teacher: { id: teacher.run.id, configHash: configHash(teacher.config) }, prepare, resume: o.resume, stopAfter: o.stopAfter });
+    const begin = (model: FusionModel) => {
+      for (const w of freshHead) tf.tidy(() => model.params.get(w.name)!.assign(tf.tensor(w.data, w.shape)));
+    };
+    const secondStage = d.head_epochs > 0 ? { epochs: d.head_epochs, trainable: (name: string) => isHead(name), begin } : undefined;
+    const r = await train({ ...ctx, config }, { command: 'distill', teacher: { id: teacher.run.id, configHash: configHash(teacher.config) }, prepare, resume: o.resume, stopAfter: o.stopAfter, secondStage });
     return { ...r, pairs };
   } finally {
     tf.dispose([...Object.values(targets), teacherLogits]);

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { configToYaml } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Adam } from '../core/adam.js';
-import { fit, initialFitState, NonFiniteError, type EpochRecord, type ExtraLoss, type FitOptions, type FitState } from '../core/fit.js';
+import { fit, initialFitState, NonFiniteError, type EpochRecord, type ExtraLoss, type FitHooks, type FitOptions, type FitState } from '../core/fit.js';
 import { FusionModel } from '../core/model.js';
 import { evaluateSplit } from '../core/predict.js';
 import { Rng } from '../core/rng.js';
@@ -32,6 +32,13 @@ export interface TrainOptions {
   epochExtras?: FitOptions['epochExtras'];
   /** Called after training finished and summary.json is written, before run.json says `finished` (EBR writes ebr.json). */
   beforeFinish?: (folder: RunFolder) => Promise<void>;
+  /**
+   * A second stage once the first ends (train.epochs or early stopping; two-stage KD): `epochs` more
+   * epochs of the task loss alone that update only the parameters `trainable` names, after `begin`
+   * (e.g. fresh weights), with a fresh optimiser and the learning-rate schedule, best tracking and
+   * early stopping started over. Each epoch's record says its `stage`.
+   */
+  secondStage?: { epochs: number; trainable: (name: string) => boolean; begin: (model: FusionModel) => void };
 }
 
 export interface TrainResult {
@@ -111,8 +118,14 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
   const model = new FusionModel(spec, rng.fork()); // weights from their own stream…
   const trainStream = rng.fork(); // …shuffles and dropout masks from another
   const extraLoss = o.prepare ? await o.prepare(model, rng.fork()) : undefined;
-  const opt = new Adam(model.params, { beta1: config.train.optimizer.beta1, beta2: config.train.optimizer.beta2, eps: config.train.optimizer.eps, weightDecay: config.train.optimizer.weight_decay });
+  let opt = new Adam(model.params, { beta1: config.train.optimizer.beta1, beta2: config.train.optimizer.beta2, eps: config.train.optimizer.eps, weightDecay: config.train.optimizer.weight_decay });
   let state: FitState = initialFitState(trainStream);
+  const second = o.secondStage;
+  const secondOpt = () => {
+    const next = opt.subset(second!.trainable);
+    opt.dispose();
+    opt = next;
+  };
   const metricsPath = folder.path('metrics.jsonl');
   // metrics.csv is rebuilt from metrics.jsonl (a few records) whenever the JSONL changes, so after a
   // resume, which drops the records written after the checkpoint, the CSV drops them too.
@@ -123,6 +136,7 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
     if (dir) {
       const ck = loadCheckpoint(dir);
       model.setWeights(ck.weights);
+      if (ck.state.stage?.index === 2) secondOpt();
       opt.setState(ck.optimizer);
       state = ck.state;
     }
@@ -142,19 +156,24 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
 
   const progress = createProgress(process.stderr, ctx.progress);
   const stepsPerEpoch = Math.ceil(trainT.n / config.train.batch_size);
+  const planned = config.train.epochs + (second?.epochs ?? 0);
   let sessionEpochs = 0;
   let lastSaved: number | null = o.resume ? state.epoch : null; // epoch of checkpoints/last (null: none yet)
   const save = async (which: 'last' | 'best', s: FitState) => {
     saveCheckpoint(folder.path('checkpoints'), which, { spec, weights: await model.weightValues(), optimizer: await opt.state(), state: s });
   };
   try {
-    progress.epochStart(state.epoch + 1, config.train.epochs, stepsPerEpoch);
-    state = await fit({ model, opt, train: trainT, val: valT, config: config.train, state, binary, aloneEachEpoch: config.analysis.every_epoch, extraLoss, epochExtras: o.epochExtras, substitution: config.ebr.enabled ? config.ebr.train_substitution : 0, hooks: {
+    progress.epochStart(state.epoch + 1, planned, stepsPerEpoch);
+    const hooks: FitHooks = {
       onStep: (done) => progress.step(done),
       shouldStop: () => ctx.shouldStop() || (o.stopAfter !== undefined && sessionEpochs >= o.stopAfter),
       onEpochEnd: async (rec, s, improved) => {
         sessionEpochs++;
         progress.epochEnd(`loss ${rec.train_loss.toFixed(4)} val_loss ${rec.val_loss.toFixed(4)} val_acc ${rec.val_acc.toFixed(4)} ${Math.round(rec.samples_per_s)} samples/s`);
+        if (second) {
+          const { epoch, ...rest } = rec;
+          rec = { epoch, stage: s.stage?.index ?? 1, ...rest };
+        }
         appendJsonl(metricsPath, rec);
         syncCsv();
         history.push(rec);
@@ -162,9 +181,21 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
         await save('last', s);
         lastSaved = s.epoch;
         log.debug({ ...rec }, `epoch ${rec.epoch}`);
-        if (!s.done) progress.epochStart(s.epoch + 1, config.train.epochs, stepsPerEpoch);
+        if (!s.done || (second && !s.stage)) progress.epochStart(s.epoch + 1, planned, stepsPerEpoch);
       },
-    } });
+    };
+    const common = { model, train: trainT, val: valT, binary, aloneEachEpoch: config.analysis.every_epoch, epochExtras: o.epochExtras, substitution: config.ebr.enabled ? config.ebr.train_substitution : 0, hooks };
+    if (!state.stage) state = await fit({ ...common, opt, config: config.train, state, extraLoss });
+    if (second && state.done && !state.stage) {
+      // Stage 2 begins (again, on a resume from the last epoch of stage 1: `begin` is deterministic).
+      second.begin(model);
+      secondOpt();
+      state = { ...state, stage: { index: 2, epoch: state.epoch, step: state.step }, best: null, badEpochs: 0, done: false };
+    }
+    if (second && state.stage) {
+      const trainable = [...model.params].filter(([name]) => second.trainable(name)).map(([, v]) => v);
+      state = await fit({ ...common, opt, config: { ...config.train, epochs: state.stage.epoch + second.epochs }, state, trainable });
+    }
   } catch (e) {
     progress.stop();
     let err = e;

@@ -220,6 +220,7 @@ export const distillSchema = z
     pairs: z.array(z.object({ from: z.string(), to: z.string() }).strict()).default([]), // several teacher→student pairs (replaces student/from)
     order: z.enum(['joint', 'sequential']).default('joint'), // pairs together, or one after another in equal blocks of epochs
     loss: z.enum(['feature', 'cosine', 'logit']).default('feature'),
+    projector: z.enum(['linear', 'none']).default('linear'), // none: f_s against f_t directly (feature, cosine), the model's own student-alone logits (logit)
     lambda: z.number().min(0).max(1e3).default(1),
     temperature: z.number().gt(0).max(100).default(2), // logit loss
     schedule: z
@@ -229,6 +230,7 @@ export const distillSchema = z
       })
       .strict()
       .prefault({}),
+    head_epochs: nonNegInt.max(1_000_000).default(0), // two-stage KD: then this many epochs train a fresh fusion head on the frozen encoders (task loss only); 0 = one stage
   })
   .strict();
 

@@ -43,3 +43,26 @@ test('Adam with decoupled weight decay matches a float64 hand computation over t
   opt.dispose();
   opt2.dispose();
 });
+
+test('subset: a fresh Adam (step 0, zero moments, same options) over the named parameters only', async () => {
+  const a = tf.variable(tf.tensor1d([1, 2]), true, 'adam-subset-a');
+  const b = tf.variable(tf.tensor1d([3]), true, 'adam-subset-b');
+  const o = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 };
+  const opt = new Adam(new Map([['a', a], ['b', b]]), o);
+  const ga = tf.tensor1d([0.5, -0.5]);
+  const gb = tf.tensor1d([1]);
+  opt.apply({ [a.name]: ga, [b.name]: gb }, 0.1);
+  const sub = opt.subset((name) => name === 'b');
+  const s = await sub.state();
+  assert.equal(s.t, 0);
+  assert.deepEqual(s.moments.map((m) => [m.name, Array.from(m.m), Array.from(m.v)]), [['b', [0], [0]]]);
+  // Its first step is Adam's first step (with weight decay): w − lr·sign(g) − lr·wd·w, up to eps; a is left alone.
+  const aBefore = Array.from(await a.data());
+  const w = (await b.data())[0];
+  sub.apply({ [a.name]: ga, [b.name]: gb }, 0.1);
+  assert.ok(Math.abs((await b.data())[0] - (w - 0.1 - 0.1 * 0.1 * w)) < 1e-6);
+  assert.deepEqual(Array.from(await a.data()), aBefore);
+  tf.dispose([a, b, ga, gb]);
+  opt.dispose();
+  sub.dispose();
+});

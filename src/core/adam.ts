@@ -154,6 +154,11 @@ export class Adam {
     }
   }
 
+  /** A fresh optimiser (step 0, zero moments) with the same options over the parameters `keep` names. */
+  subset(keep: (name: string) => boolean): Adam {
+    return new Adam(new Map([...this.params].filter(([name]) => keep(name))), this.o);
+  }
+
   dispose(): void {
     for (const x of [...this.m.values(), ...this.v.values()]) x.dispose();
   }

@@ -5,15 +5,17 @@ import { modelSpec } from '../commands/data-and-model.js';
 import { generateSynthetic } from '../data/synthetic.js';
 import { quickConfig, useBackend } from '../test-support.js';
 import { Adam } from './adam.js';
-import { fit, initialFitState, NonFiniteError, trainStep, type EpochRecord, type FitOptions } from './fit.js';
+import { fit, initialFitState, NonFiniteError, trainStep, type EpochRecord, type FitInput, type FitOptions, type FitState } from './fit.js';
 import { FusionModel } from './model.js';
 import { Rng } from './rng.js';
+import { setFastOps } from './ops/dense.js';
 import { disposeSplit, toTensors } from './tensors.js';
 import { fixedPresence } from './train-masks.js';
 
 before(() => useBackend('wasm'));
 
-async function runFit(overrides: string[], epochs: number, weightDecay = 0, options: FitOptions = {}) {
+/** `options`: fit's options, or a function of the model and the initial state giving them (frozen variables, a later stage). */
+async function runFit(overrides: string[], epochs: number, weightDecay = 0, options: FitOptions | ((model: FusionModel, state: FitState) => Partial<FitInput>) = {}) {
   const cfg = quickConfig([`train.epochs=${epochs}`, ...overrides]);
   const data = generateSynthetic(cfg.dataset as Parameters<typeof generateSynthetic>[0]);
   const rng = new Rng(cfg.seed);
@@ -24,16 +26,17 @@ async function runFit(overrides: string[], epochs: number, weightDecay = 0, opti
   const val = toTensors(data.splits.val, names);
   const records: EpochRecord[] = [];
   const counts: number[] = [];
+  const state = initialFitState(rng.fork());
   try {
-    await fit({
+    const end = await fit({
       model,
       opt,
       train,
       val,
       config: cfg.train,
-      state: initialFitState(rng.fork()),
+      state,
       binary: false,
-      ...options,
+      ...(typeof options === 'function' ? options(model, state) : options),
       hooks: {
         onEpochEnd: (r) => {
           records.push(r);
@@ -41,8 +44,9 @@ async function runFit(overrides: string[], epochs: number, weightDecay = 0, opti
         },
       },
     });
-    const weights = (await model.weightValues()).map((w) => Array.from(w.data));
-    return { records, counts, weights };
+    const named = await model.weightValues();
+    const weights = named.map((w) => Array.from(w.data));
+    return { records, counts, weights, named, moments: (await opt.state()).moments, state: end };
   } finally {
     disposeSplit(train);
     disposeSplit(val);
@@ -136,4 +140,42 @@ test('the extra loss gets what each batch’s samples have (train.missing_rate �
   };
   await runFit(overrides, 1, 0, { extraLoss });
   assert.equal(calls, 8); // 512 samples in batches of 64
+});
+
+test('frozen variables (FitOptions.trainable) keep their bytes and their Adam moments, with fast ops (wasm) and without, dense and conv', async () => {
+  const conv = ['dataset.modalities.image.image_shape=[4, 4, 1]', 'model.encoders={image: {type: conv, channels: [4, 6], kernel_size: 3, pool: 2}}', 'train.modality_dropout=0.2'];
+  const frozen = (name: string) => name.startsWith('enc/');
+  for (const mode of ['auto', 'off'] as const) {
+    setFastOps(mode); // the Adam built in runFit follows it too: heap kernel (auto, wasm) or tensor ops
+    try {
+      let before: { name: string; data: Float32Array }[] = [];
+      // Weight decay too: a frozen weight must not decay either.
+      const r = await runFit(conv, 2, 0.01, (model) => {
+        before = [...model.params].map(([name, v]) => ({ name, data: (v.dataSync() as Float32Array).slice() }));
+        return { trainable: [...model.params].filter(([n]) => !frozen(n)).map(([, v]) => v) };
+      });
+      assert.equal(r.state.epoch, 2);
+      assert.ok(before.some((w) => w.name.includes('conv1')), 'a conv layer is among the frozen');
+      for (const w of before) {
+        const same = Buffer.compare(Buffer.from(w.data.buffer), Buffer.from(r.named.find((x) => x.name === w.name)!.data.buffer)) === 0;
+        const m = r.moments.find((x) => x.name === w.name)!;
+        const untouched = m.m.every((x) => x === 0) && m.v.every((x) => x === 0);
+        assert.equal(same, frozen(w.name), `${mode}: ${w.name} ${frozen(w.name) ? 'changed though frozen' : 'did not train'}`);
+        assert.equal(untouched, frozen(w.name), `${mode}: ${w.name} moments`);
+      }
+    } finally {
+      setFastOps('auto');
+    }
+  }
+});
+
+test('a later stage (FitState.stage) starts the learning-rate schedule over', async () => {
+  // Epochs 4–5 of a run whose stage 2 began after epoch 3 (step 24) get the lr of a fresh 2-epoch run.
+  const schedule = ['train.schedule.type=cosine', 'train.schedule.min_lr=0.001'];
+  const fresh = await runFit(schedule, 2);
+  const stage = { index: 2, epoch: 3, step: 24 };
+  const later = await runFit(schedule, 5, 0, (_model, state) => ({ state: { ...state, epoch: 3, step: 24, stage } }));
+  assert.deepEqual(later.state.stage, stage, 'fit carries the stage');
+  assert.deepEqual(later.records.map((r) => r.lr), fresh.records.map((r) => r.lr));
+  assert.ok(fresh.records[0].lr > fresh.records[1].lr);
 });

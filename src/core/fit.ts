@@ -19,6 +19,8 @@ export interface FitState {
   best: { value: number; epoch: number } | null;
   badEpochs: number; // epochs since the best, for early stopping
   done: boolean;
+  /** A run in stages (two-stage KD): which one, and the epoch and step it began at (its learning-rate schedule counts from there). Set by the caller; fit carries it. */
+  stage?: { index: number; epoch: number; step: number };
 }
 
 export interface EpochRecord {
@@ -70,6 +72,8 @@ export interface StepInput {
   substitute?: Record<string, string[]>;
   /** A term added to the task loss, with the batch's row indices, the (0-based) epoch and what the samples have it is called with. */
   extra?: { loss: ExtraLoss; idx: tf.Tensor1D; epoch: number; observed?: Record<string, tf.Tensor2D> };
+  /** The variables that get gradients (default: all of the model's); the others stay as they are. */
+  trainable?: tf.Variable[];
 }
 
 /** One optimiser step; returns [loss·batch, correct] as a tensor kept out of the caller's scope. */
@@ -85,7 +89,7 @@ export function trainStepGuarded(s: StepInput): { stats: tf.Tensor1D; ok: boolea
   return step(s, true);
 }
 
-function step({ model, opt, xs, y, lr, presence, substitute, extra }: StepInput, guard: boolean): { stats: tf.Tensor1D; ok: boolean } {
+function step({ model, opt, xs, y, lr, presence, substitute, extra, trainable }: StepInput, guard: boolean): { stats: tf.Tensor1D; ok: boolean } {
   let ok = true;
   const stats = tf.tidy(() => {
     let correct: tf.Scalar | null = null;
@@ -95,7 +99,7 @@ function step({ model, opt, xs, y, lr, presence, substitute, extra }: StepInput,
       const task = softmaxCrossEntropy(out.logits, y);
       const more = extra ? extra.loss(out, extra.idx, extra.epoch, extra.observed) : null;
       return more ? (tf.add(task, more) as tf.Scalar) : task;
-    }, model.trainable);
+    }, trainable ?? model.trainable);
     // NaN and ±Inf survive a sum (Inf − Inf is NaN), so one scalar tells whether all are finite.
     if (guard) ok = Number.isFinite(tf.addN([value, ...Object.values(grads).map((g) => tf.sum(g))]).dataSync()[0]);
     if (ok) opt.apply(grads, lr);
@@ -135,6 +139,8 @@ export interface FitOptions {
   substitution?: number; // EBR: probability that a sample's modality is substituted during training
   /** Extra fields for each epoch's record, measured after the epoch (e.g. EBR's discriminator accuracy). */
   epochExtras?: (model: FusionModel, val: TensorSplit, epoch: number) => Promise<Record<string, unknown>>;
+  /** The variables the steps update (default: all of the model's); the others are frozen (no gradient, no optimiser update). */
+  trainable?: tf.Variable[];
 }
 
 /** What a fit trains, on what, from where. */
@@ -154,7 +160,9 @@ export async function fit(o: FitInput): Promise<FitState> {
   const { model, opt, train, val, config: cfg, state, binary, hooks = {} } = o;
   const names = model.modalityNames;
   const stepsPerEpoch = Math.ceil(train.n / cfg.batch_size);
-  const totalSteps = stepsPerEpoch * cfg.epochs;
+  // A later stage's learning-rate schedule starts over: from its first epoch and step to cfg.epochs.
+  const origin = state.stage ?? { epoch: 0, step: 0 };
+  const totalSteps = stepsPerEpoch * (cfg.epochs - origin.epoch);
   const es = cfg.early_stopping;
   const higherIsBetter = es.metric === 'val_acc';
   const rng = new Rng(state.rng);
@@ -183,17 +191,17 @@ export async function fit(o: FitInput): Promise<FitState> {
     const kept: tf.Tensor1D[] = [];
     let skipped = 0;
     let skippedSamples = 0;
-    let lr = learningRate(cfg.optimizer.lr, cfg.schedule, s.epoch, s.step, totalSteps);
+    let lr = learningRate(cfg.optimizer.lr, cfg.schedule, s.epoch - origin.epoch, s.step - origin.step, totalSteps);
     for (let b = 0; b < stepsPerEpoch; b++) {
       const start = b * cfg.batch_size;
       const size = Math.min(cfg.batch_size, train.n - start);
-      lr = learningRate(cfg.optimizer.lr, cfg.schedule, s.epoch, s.step, totalSteps);
+      lr = learningRate(cfg.optimizer.lr, cfg.schedule, s.epoch - origin.epoch, s.step - origin.step, totalSteps);
       const idx = tf.tensor1d(perm.subarray(start, start + size), 'int32');
       const xs = Object.fromEntries(names.map((n) => [n, tf.gather(train.x[n], idx)])) as Record<string, tf.Tensor2D>;
       const y = tf.gather(train.y, idx) as tf.Tensor1D;
       const { presence, substitute, observed } = trainMasks.step(rng, idx, size);
       const extra = o.extraLoss ? { loss: o.extraLoss, idx, epoch: s.epoch, observed } : undefined;
-      const input: StepInput = { model, opt, xs, y, lr, presence, substitute, extra };
+      const input: StepInput = { model, opt, xs, y, lr, presence, substitute, extra, trainable: o.trainable };
       const { stats, ok } = skipMode ? trainStepGuarded(input) : { stats: trainStep(input), ok: true };
       for (const t of new Set([idx, y, ...Object.values(xs), ...Object.values(presence ?? {}), ...Object.values(observed ?? {})])) t.dispose();
       if (ok) {

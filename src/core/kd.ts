@@ -3,10 +3,15 @@
 //   feature: mean over the batch of ||P f_s − f_t||² / d_t   (P a learned linear projector)
 //   cosine:  mean over the batch of 1 − cos(P f_s, f_t)
 //   logit:   T² · mean KL(softmax(z_t / T) || softmax(Q f_s / T))   (Q a learned linear classifier)
+// Without a projector (distill.projector: none), P f_s becomes f_s (equal widths), and Q f_s becomes
+// z_s = head(f_s; every other modality absent), the model's own logits with only the student present:
+//   logit:   T² · mean KL(softmax(z_t / T) || softmax(z_s / T))   (gradients reach the head too)
 import * as tf from '@tensorflow/tfjs';
 import { rowCosine } from './losses.js';
+import type { ForwardOut, FusionModel } from './model.js';
 
 export type KdLoss = 'feature' | 'cosine' | 'logit';
+export type KdProjector = 'linear' | 'none';
 
 export function featureMse(projected: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.square(tf.sub(projected, target))) as tf.Scalar);
@@ -24,6 +29,33 @@ export function logitKl(studentLogits: tf.Tensor2D, teacherLogits: tf.Tensor2D, 
     const kl = tf.sum(tf.mul(pt, tf.sub(logPt, logPs)), 1);
     return tf.mul(temperature * temperature, tf.mean(kl)) as tf.Scalar;
   });
+}
+
+/** The name of a teacher→student pair's learned projector (P or Q), an aux layer of the model. */
+export const projectorName = (p: { from: string; to: string }) => `kd-${p.to}-${p.from}`;
+
+/**
+ * The model's logits with only `student` present: the fusion head on the given encoder outputs with
+ * every other modality absent (zero protocol, as in evaluation with those modalities missing).
+ */
+export function studentAloneLogits(model: FusionModel, encoded: Record<string, tf.Tensor2D>, student: string): tf.Tensor2D {
+  const absent = tf.zeros([encoded[student].shape[0], 1]) as tf.Tensor2D;
+  const presence = Object.fromEntries(model.modalityNames.filter((m) => m !== student).map((m) => [m, absent]));
+  return model.fuse(encoded, { presence }).logits;
+}
+
+/**
+ * One pair's distillation term on a batch (the header's formulas). `target`: the batch's rows of the
+ * teacher's features f_t (feature, cosine) or logits z_t (logit). Call inside a tidy.
+ */
+export function kdTerm(model: FusionModel, out: ForwardOut, pair: { from: string; to: string }, target: tf.Tensor2D, o: { loss: KdLoss; projector: KdProjector; temperature: number }): tf.Scalar {
+  const fs = out.encoded[pair.to];
+  if (o.loss === 'logit') {
+    const zs = o.projector === 'none' ? studentAloneLogits(model, out.encoded, pair.to) : model.applyAux(projectorName(pair), fs);
+    return logitKl(zs, target, o.temperature);
+  }
+  const mapped = o.projector === 'none' ? fs : model.applyAux(projectorName(pair), fs);
+  return o.loss === 'cosine' ? cosineLoss(mapped, target) : featureMse(mapped, target);
 }
 
 export interface LambdaSchedule {
