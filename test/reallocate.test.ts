@@ -66,8 +66,10 @@ test('substitute on a run without g-space is a usage error; a resumed reallocate
   assert.match(e.stderr, /only runs trained with mmc reallocate can substitute/);
   const args = ['reallocate', '--config', QUICK_CONFIG, '--set', 'train.epochs=4', '--set', 'ebr.alternate_k=0', '--set', 'ebr.form=reversal', '--set', 'ebr.train_substitution=0.3', '--set', 'train.missing_rate.audio=0.3', '--runs-dir', runsDir, '--json', '-q'];
   const full = JSON.parse(mmc(args).stdout).run;
-  const part = JSON.parse(mmc([...args, '--stop-after', '2']).stdout);
+  const stopped = mmc([...args, '--stop-after', '2']);
+  const part = JSON.parse(stopped.stdout);
   assert.equal(part.status, 'interrupted');
+  assert.match(stopped.stderr, /continue with: mmc reallocate --resume /, 'the hint names the verb that can resume it');
   assert.equal(mmc(['reallocate', '--resume', part.run, '--runs-dir', runsDir, '--json', '-q']).code, 0);
   assert.deepEqual(timeless(part.run), timeless(full));
   assert.equal(new Set(timeless(full).map((r) => r.num_tensors)).size, 1, 'no tensor growth across epochs');

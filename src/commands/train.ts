@@ -219,7 +219,7 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
     summary = await writeSummary(folder, config, model, dataset, history, state, binary);
     log.info({ best_epoch: state.best?.epoch, test_acc: (summary.test as { accuracy: number }).accuracy }, 'finished');
   } else {
-    log.warn({ epoch: state.epoch }, `stopped after epoch ${state.epoch}; continue with: mmc train --resume ${folder.dir}`);
+    log.warn({ epoch: state.epoch }, `stopped after epoch ${state.epoch}; continue with: mmc ${o.command ?? 'train'} --resume ${folder.dir}`);
   }
   if (finished && o.beforeFinish) await o.beforeFinish(folder);
   folder.updateRun({ status: finished ? 'finished' : 'interrupted', ended: new Date().toISOString() });
