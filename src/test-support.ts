@@ -25,14 +25,14 @@ const TINY_INPUTS = [5, 3, 4, 2];
  * A tiny EBR model on modalities a, b, c, d (the first `modalities`; inputs 5, 3, 4, 2 wide), its
  * biases drawn too so that no ReLU sits idle, and `n` rows of inputs; dispose() frees them all.
  */
-export async function tinyEbr(o: { modalities: number; n: number; seed: number; fusion?: FusionType }) {
+export async function tinyEbr(o: { modalities: number; n: number; seed: number; fusion?: FusionType; hinvOutput?: 'linear' | 'relu' }) {
   const rng = new Rng(o.seed);
   const names = ['a', 'b', 'c', 'd'].slice(0, o.modalities);
   const spec: ModelSpec = {
     modalities: names.map((name, i) => ({ name, inputDim: TINY_INPUTS[i], encoder: { type: 'mlp', hidden: [6], outDim: 4 } })),
     numClasses: 3,
     fusion: { type: o.fusion ?? 'concat', hidden: [5] },
-    ebr: { gDim: 3, hidden: 4, psiHidden: 5 },
+    ebr: { gDim: 3, hidden: 4, psiHidden: 5, ...(o.hinvOutput ? { hinvOutput: o.hinvOutput } : {}) },
     // The He draw: with the torch draw (smaller weights) and the N(0, 0.3) biases below, ψ's hidden
     // layer can be off for every row of a modality (seed 21), so L_md would reach that encoder with an
     // exactly zero gradient and the not-vacuous checks would test zeros.

@@ -14,7 +14,7 @@ interface AnalyzeOpts {
   run: string;
   runsDir: string;
   split?: EvalSplit;
-  checkpoint: CheckpointName;
+  checkpoint?: CheckpointName;
   tau: string;
   kappa: string;
   seed?: string;
@@ -64,7 +64,7 @@ export function analyzeCommand(): Command {
       const tau = positive('--tau', o.tau);
       const kappa = positive('--kappa', o.kappa);
       await selectBackend(config.backend);
-      const a = await analyzeRun(config, run, { ...DEFAULT_ANALYZE, split: o.split ?? config.eval.split, checkpoint: o.checkpoint, tau, kappa, seed: o.seed !== undefined ? parseSeed(o.seed) : config.seed });
+      const a = await analyzeRun(config, run, { ...DEFAULT_ANALYZE, split: o.split ?? config.eval.split, checkpoint: o.checkpoint ?? config.train.select, tau, kappa, seed: o.seed !== undefined ? parseSeed(o.seed) : config.seed });
       if (o.json) printJson(a);
       else process.stdout.write(formatAnalysis(a) + '\n');
     });

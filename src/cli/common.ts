@@ -23,8 +23,8 @@ export interface CommonOpts {
 export const backendOption = (help = 'tfjs backend (overrides the config)') => new Option('--backend <name>', help).choices([...BACKENDS]);
 /** --split for the verbs that read a run (default: the config's eval.split). */
 export const splitOption = (verb: string) => new Option('--split <split>', `split to ${verb} (default: the config's eval.split)`).choices([...EVAL_SPLITS]);
-/** --checkpoint best|last for the verbs that read a run. */
-export const checkpointOption = () => new Option('--checkpoint <which>', 'checkpoint to load').choices([...CHECKPOINTS]).default('best');
+/** --checkpoint best|last for the verbs that read a run (default: the config's train.select). */
+export const checkpointOption = () => new Option('--checkpoint <which>', "checkpoint to load (default: the config's train.select)").choices([...CHECKPOINTS]);
 
 /** -q on every verb (test/cli.test.ts checks each): only warnings and errors on standard error. */
 export const quietOption = () => new Option('-q, --quiet', 'only warnings and errors on standard error');

@@ -14,7 +14,7 @@ interface EvalOpts extends CommonOpts {
   missingRate?: string;
   protocol?: Protocol;
   split?: EvalSplit;
-  checkpoint: CheckpointName;
+  checkpoint?: CheckpointName;
   seed?: string;
   name?: string;
   substituteWith?: string;
@@ -52,7 +52,7 @@ export function evalCommand(): Command {
       rate,
       protocol: o.protocol ?? config.eval.protocol,
       split: o.split ?? config.eval.split,
-      checkpoint: o.checkpoint,
+      checkpoint: o.checkpoint ?? config.train.select,
       seed: o.seed !== undefined ? parseSeed(o.seed) : config.seed,
       name: o.name,
       substituteWith: o.substituteWith,

@@ -9,17 +9,17 @@ import { linearProbe, DEFAULT_PROBE } from '../core/analysis/probe.js';
 import { rankReport, type RankReport } from '../core/analysis/rank.js';
 import { shapleyValues } from '../core/analysis/shapley.js';
 import { classificationMetrics } from '../core/metrics.js';
-import { FusionModel } from '../core/model.js';
+import type { FusionModel } from '../core/model.js';
 import { Rng } from '../core/rng.js';
 import { disposeSplit, toTensors } from '../core/tensors.js';
 import { projectLatents } from '../data/synthetic.js';
 import type { Dataset } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
-import { checkpointDir, loadCheckpoint, type CheckpointName } from '../run/checkpoint.js';
+import { checkpointDir, type CheckpointName } from '../run/checkpoint.js';
 import type { Analysis } from '../run/records/index.js';
 import type { RunFolder } from '../run/run-folder.js';
-import { dataFor, modelSpec } from './data-and-model.js';
+import { dataFor, modelFromCheckpoint } from './data-and-model.js';
 import { readRanking } from './eval.js';
 import { existsSync } from 'node:fs';
 
@@ -178,12 +178,10 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
 
 export async function analyzeRun(config: Config, run: RunFolder, o: AnalyzeOptions): Promise<Analysis & { file: string }> {
   const dataset = dataFor(config);
-  const spec = modelSpec(config, dataset);
   const dir = checkpointDir(run.path('checkpoints'), o.checkpoint);
   if (!dir) throw new UsageError(`run ${run.id} has no ${o.checkpoint} checkpoint yet`);
-  const model = new FusionModel(spec, new Rng(0));
+  const model = modelFromCheckpoint(config, dataset, dir);
   try {
-    model.setWeights(loadCheckpoint(dir).weights);
     const ranking = existsSync(run.path('ebr.json')) ? readRanking(run) : null;
     const a = await analyzeModel(model, dataset, o, config.dataset.name === 'synthetic' ? config.dataset : undefined, ranking);
     const file = run.path('eval', 'analysis.json');

@@ -1,7 +1,9 @@
 // What a config resolves to, shared by the commands: its dataset (loaded once per process) and the
 // model spec built from both.
 import { checkModalityNames, configSizeProblem, datasetModalityNames, ebrSizes, encoderFor, usedModalities, type Config } from '../config/schema.js';
-import type { EncoderSpec, ModelSpec } from '../core/model.js';
+import { FusionModel, type EncoderSpec, type ModelSpec } from '../core/model.js';
+import { Rng } from '../core/rng.js';
+import { loadCheckpoint } from '../run/checkpoint.js';
 import { UsageError } from '../errors.js';
 import { loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/types.js';
@@ -14,7 +16,8 @@ export function modelSpec(c: Config, d: Dataset): ModelSpec {
     const widths = names.map((n) => encoderFor(c, n).out_dim);
     if (new Set(widths).size > 1) throw new UsageError(`model.fusion.type: sum needs equal encoder out_dim for all modalities, got ${widths.join(', ')}`);
   }
-  const ebr = ebrSizes(c);
+  const sizes = ebrSizes(c, names);
+  const ebr = sizes ? { ...sizes, hinvOutput: c.ebr.hinv_output } : null;
   return {
     modalities: names.map((n) => {
       const info = d.modalities.find((m) => m.name === n)!;
@@ -25,6 +28,29 @@ export function modelSpec(c: Config, d: Dataset): ModelSpec {
     ...(ebr ? { ebr } : {}),
     init: c.model.init,
   };
+}
+
+/**
+ * The spec to load a checkpoint into: the config's, with what only the checkpoint knows for sure —
+ * h⁻¹'s last layer, ReLU in runs saved before ebr.hinv_output existed (their config.yaml lacks the
+ * key, and would now read as its default, linear).
+ */
+export function specForCheckpoint(spec: ModelSpec, saved: ModelSpec): ModelSpec {
+  if (!spec.ebr || !saved.ebr) return spec;
+  return { ...spec, ebr: { ...spec.ebr, hinvOutput: saved.ebr.hinvOutput ?? 'relu' } };
+}
+
+/** The config's model with the weights of the checkpoint in `dir` (built to specForCheckpoint). */
+export function modelFromCheckpoint(c: Config, d: Dataset, dir: string): FusionModel {
+  const ck = loadCheckpoint(dir);
+  const model = new FusionModel(specForCheckpoint(modelSpec(c, d), ck.spec), new Rng(0)); // initial values are overwritten
+  try {
+    model.setWeights(ck.weights);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
 }
 
 function encoderSpec(c: Config, modality: string, shape: number[]): EncoderSpec {

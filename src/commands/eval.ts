@@ -3,17 +3,15 @@ import { existsSync } from 'node:fs';
 import type { EvalSplit } from '../config/schema.js';
 import { chooseSubstitutes, meanFeatures, presenceMasks, type Protocol } from '../core/absence.js';
 import type { ClassMetrics } from '../core/metrics.js';
-import { FusionModel } from '../core/model.js';
 import { evaluateSplit } from '../core/predict.js';
-import { Rng } from '../core/rng.js';
 import { disposeSplit, toTensors, type TensorSplit } from '../core/tensors.js';
 import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
-import { checkpointDir, loadCheckpoint, type CheckpointName } from '../run/checkpoint.js';
+import { checkpointDir, type CheckpointName } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
 import { readEbr, type EvalResult } from '../run/records/index.js';
 import type { RunFolder } from '../run/run-folder.js';
-import { dataFor, modelSpec } from './data-and-model.js';
+import { dataFor, modelFromCheckpoint, modelSpec } from './data-and-model.js';
 
 export interface EvalOptions {
   run: RunFolder;
@@ -44,8 +42,7 @@ export async function evaluateRun(ctx: RunContext, o: EvalOptions): Promise<Eval
   }
   const dir = checkpointDir(o.run.path('checkpoints'), o.checkpoint);
   if (!dir) throw new UsageError(`run ${o.run.id} has no ${o.checkpoint} checkpoint yet`);
-  const model = new FusionModel(spec, new Rng(0)); // initial values are overwritten by the checkpoint
-  model.setWeights(loadCheckpoint(dir).weights);
+  const model = modelFromCheckpoint(config, dataset, dir);
   const binary = dataset.task === 'binary';
 
   const split = toTensors(dataset.splits[o.split], names);

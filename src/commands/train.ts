@@ -4,13 +4,14 @@ import * as tf from '@tensorflow/tfjs';
 import { configToYaml } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Adam } from '../core/adam.js';
+import { meanFeatures } from '../core/absence.js';
 import { fit, initialFitState, NonFiniteError, type EpochRecord, type ExtraLoss, type FitHooks, type FitOptions, type FitState } from '../core/fit.js';
 import { FusionModel } from '../core/model.js';
 import { evaluateSplit } from '../core/predict.js';
 import { Rng } from '../core/rng.js';
-import { disposeSplit, toTensors } from '../core/tensors.js';
+import { disposeSplit, toTensors, type TensorSplit } from '../core/tensors.js';
 import { writeFileAtomic, writeJsonAtomic, appendJsonl, filterJsonl } from '../run/atomic.js';
-import { checkpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
+import { checkpointDir, loadCheckpoint, readCheckpointSpec, saveCheckpoint } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
 import { readSummary, type RunSummary } from '../run/records/index.js';
 import { captureEnv } from '../run/env.js';
@@ -20,7 +21,7 @@ import { createRunFolder, selfProcess, type RunFolder } from '../run/run-folder.
 import { UsageError } from '../errors.js';
 import { MMC_VERSION } from '../version.js';
 import { configHash } from '../config/hash.js';
-import { dataFor, modelSpec } from './data-and-model.js';
+import { dataFor, modelSpec, specForCheckpoint } from './data-and-model.js';
 
 export interface TrainOptions {
   resume?: RunFolder; // continue this run from checkpoints/last
@@ -39,6 +40,10 @@ export interface TrainOptions {
    * early stopping started over. Each epoch's record says its `stage`.
    */
   secondStage?: { epochs: number; trainable: (name: string) => boolean; begin: (model: FusionModel) => void };
+  /** Per-parameter factors on the learning rate, by parameter name (EBR: ψ's ebr.psi_lr). */
+  lrScale?: (model: FusionModel) => Record<string, number> | undefined;
+  /** EBR: the stand-in orders that val_missing_loss's conditions follow under eval.protocol substitute, from the epoch's model. */
+  substituteOrder?: (model: FusionModel, val: TensorSplit) => Promise<Record<string, string[]>>;
 }
 
 export interface TrainResult {
@@ -67,7 +72,13 @@ export async function train(ctx: RunContext, o: TrainOptions = {}): Promise<Trai
   const hash = configHash(config);
   // Data and model are checked before a run folder exists: a bad combination leaves nothing behind.
   const dataset = dataFor(config);
-  const spec = modelSpec(config, dataset);
+  let spec = modelSpec(config, dataset);
+  if (config.train.early_stopping.metric === 'val_missing_loss' && config.eval.protocol === 'substitute' && !o.substituteOrder) {
+    throw new UsageError('train.early_stopping.metric: val_missing_loss under eval.protocol: substitute needs a g-space to substitute from (mmc reallocate); use eval.protocol zero or mean');
+  }
+  // A resumed run goes on with the model its checkpoint was saved from (a run from before ebr.hinv_output: ReLU).
+  const resumeDir = o.resume ? checkpointDir(o.resume.path('checkpoints'), 'last') : null;
+  if (resumeDir) spec = specForCheckpoint(spec, readCheckpointSpec(resumeDir));
 
   const folder = o.resume ?? createRunFolder(ctx.runsDir, o.command ?? 'train', config.name, hash);
   // One process per run: a second `--resume` while this one lives exits 2 (RunLockedError).
@@ -118,7 +129,8 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
   const model = new FusionModel(spec, rng.fork()); // weights from their own stream…
   const trainStream = rng.fork(); // …shuffles and dropout masks from another
   const extraLoss = o.prepare ? await o.prepare(model, rng.fork()) : undefined;
-  let opt = new Adam(model.params, { beta1: config.train.optimizer.beta1, beta2: config.train.optimizer.beta2, eps: config.train.optimizer.eps, weightDecay: config.train.optimizer.weight_decay });
+  const lrScale = o.lrScale?.(model);
+  let opt = new Adam(model.params, { beta1: config.train.optimizer.beta1, beta2: config.train.optimizer.beta2, eps: config.train.optimizer.eps, weightDecay: config.train.optimizer.weight_decay, ...(lrScale ? { lrScale } : {}) });
   let state: FitState = initialFitState(trainStream);
   const second = o.secondStage;
   const secondOpt = () => {
@@ -162,6 +174,10 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
   const save = async (which: 'last' | 'best', s: FitState) => {
     saveCheckpoint(folder.path('checkpoints'), which, { spec, weights: await model.weightValues(), optimizer: await opt.state(), state: s });
   };
+  // val_missing_loss's conditions under eval.protocol (zero: nothing to fill).
+  const protocol = config.eval.protocol;
+  const missingFill: FitOptions['missingFill'] =
+    protocol === 'mean' ? async (m) => ({ fill: await meanFeatures(m, trainT) }) : protocol === 'substitute' && o.substituteOrder ? async (m, val) => ({ substitute: await o.substituteOrder!(m, val) }) : undefined;
   try {
     progress.epochStart(state.epoch + 1, planned, stepsPerEpoch);
     const hooks: FitHooks = {
@@ -184,7 +200,7 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
         if (!s.done || (second && !s.stage)) progress.epochStart(s.epoch + 1, planned, stepsPerEpoch);
       },
     };
-    const common = { model, train: trainT, val: valT, binary, aloneEachEpoch: config.analysis.every_epoch, epochExtras: o.epochExtras, substitution: config.ebr.enabled ? config.ebr.train_substitution : 0, hooks };
+    const common = { model, train: trainT, val: valT, binary, aloneEachEpoch: config.analysis.every_epoch, epochExtras: o.epochExtras, substitution: config.ebr.enabled ? config.ebr.train_substitution : 0, substituteMissing: config.ebr.enabled && config.ebr.substitution === 'missing', missingFill, hooks };
     if (!state.stage) state = await fit({ ...common, opt, config: config.train, state, extraLoss });
     if (second && state.done && !state.stage) {
       // Stage 2 begins (again, on a resume from the last epoch of stage 1: `begin` is deterministic).
@@ -229,8 +245,8 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
 }
 
 async function writeSummary(folder: RunFolder, config: Config, model: FusionModel, dataset: ReturnType<typeof dataFor>, history: EpochRecord[], state: FitState, binary: boolean) {
-  // Test metrics of the best checkpoint (by the early-stopping metric).
-  const dir = checkpointDir(folder.path('checkpoints'), 'best');
+  // Test metrics of the selected checkpoint: the best by the early-stopping metric, or the last.
+  const dir = checkpointDir(folder.path('checkpoints'), config.train.select);
   if (dir) model.setWeights(loadCheckpoint(dir).weights);
   const testT = toTensors(dataset.splits.test, model.modalityNames);
   const test = await evaluateSplit(model, testT, binary);
@@ -247,6 +263,7 @@ async function writeSummary(folder: RunFolder, config: Config, model: FusionMode
     steps: state.step,
     best_epoch: state.best?.epoch ?? null,
     best_metric: { name: config.train.early_stopping.metric, value: state.best?.value ?? null },
+    test_checkpoint: config.train.select,
     final: last ? { train_loss: last.train_loss, train_acc: last.train_acc, val_loss: last.val_loss, val_acc: last.val_acc } : null,
     test,
     samples_per_s: speeds.length ? speeds.reduce((a, b) => a + b, 0) / speeds.length : null,

@@ -78,6 +78,32 @@ test('with EBR on, ebr.train_substitution and train.modality_dropout exclude eac
   assert.equal(parseConfigText(base, F, { overrides: ['ebr.enabled=true', 'ebr.train_substitution=0.3'] }).ebr.train_substitution, 0.3);
 });
 
+test('ebr.substitution: random drops take train_substitution; missing and eval_only refuse it, and missing refuses modality dropout', () => {
+  const on = ['ebr.enabled=true'];
+  const parse = (o: string[]) => parseConfigText(base, F, { overrides: [...on, ...o] });
+  assert.equal(parse([]).ebr.substitution, 'random');
+  for (const mode of ['missing', 'eval_only']) {
+    assert.match(errorOf(base, [...on, `ebr.substitution=${mode}`, 'ebr.train_substitution=0.3']), new RegExp(`ebr\\.train_substitution: ebr\\.train_substitution \\(0\\.3\\) drops modalities at random to substitute them, which ebr\\.substitution: ${mode} rules out; set it to 0 or use ebr\\.substitution: random$`));
+    assert.equal(parse([`ebr.substitution=${mode}`, 'train.missing_rate.audio=0.3']).ebr.substitution, mode);
+  }
+  assert.match(errorOf(base, [...on, 'ebr.substitution=missing', 'train.modality_dropout=0.2']), /ebr\.substitution: ebr\.substitution: missing substitutes only really absent modalities, but train\.modality_dropout drops present ones; set one of them off$/);
+  // eval_only with modality dropout is fine (no substitution in training at all); EBR off, nothing is checked.
+  assert.equal(parse(['ebr.substitution=eval_only', 'train.modality_dropout=0.2']).train.modality_dropout, 0.2);
+  assert.equal(parseConfigText(base, F, { overrides: ['ebr.substitution=eval_only', 'ebr.train_substitution=0.3'] }).ebr.train_substitution, 0.3);
+  assert.match(errorOf(base, ['ebr.substitution=always']), /ebr\.substitution/);
+});
+
+test('EBR variants: g_dim and hidden default to null (the encoder width), hinv_output linear, psi_lr null; small λ and ψ rates parse', () => {
+  const c = parseConfigText(base, F);
+  assert.deepEqual([c.ebr.g_dim, c.ebr.hidden, c.ebr.hinv_output, c.ebr.psi_lr, c.train.select], [null, null, 'linear', null, 'best']);
+  const small = parseConfigText(base, F, { overrides: ['ebr.lambda=0.002', 'ebr.psi_lr=1e-4', 'ebr.g_dim=64', 'ebr.hidden=null', 'train.select=last', 'train.early_stopping.metric=val_missing_loss'] });
+  assert.deepEqual([small.ebr.lambda, small.ebr.psi_lr, small.ebr.g_dim, small.ebr.hidden, small.train.select, small.train.early_stopping.metric], [0.002, 1e-4, 64, null, 'last', 'val_missing_loss']);
+  assert.equal(parseConfigText(base, F, { overrides: ['ebr.lambda=0.001'] }).ebr.lambda, 0.001);
+  assert.match(errorOf(base, ['ebr.psi_lr=0']), /ebr\.psi_lr/);
+  assert.match(errorOf(base, ['ebr.hinv_output=tanh']), /ebr\.hinv_output/);
+  assert.match(errorOf(base, ['train.select=first']), /train\.select/);
+});
+
 test('defaults fill the resolved config, and the saved YAML reads back to the same config', () => {
   const c = parseConfigText(base, F);
   assert.equal(c.train.schedule.type, 'none');

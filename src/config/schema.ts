@@ -16,6 +16,10 @@ export const PROTOCOLS = ['zero', 'mean', 'substitute'] as const;
 export const EVAL_SPLITS = ['val', 'test'] as const;
 /** How initial weights are drawn (core/init.ts): PyTorch's defaults, mmc's former He-normal, Glorot-uniform. */
 export const INITS = ['torch', 'he', 'glorot'] as const;
+/** A run's checkpoints: the best by train.early_stopping.metric, and the latest (run/checkpoint.ts). */
+export const CHECKPOINT_CHOICES = ['best', 'last'] as const;
+/** Where EBR substitutes an absent modality in training (evaluation: --protocol substitute, always). */
+export const EBR_SUBSTITUTION = ['random', 'missing', 'eval_only'] as const;
 
 export const syntheticModalitySchema = z
   .object({
@@ -180,7 +184,8 @@ export const scheduleSchema = z
 
 export const earlyStoppingSchema = z
   .object({
-    metric: z.enum(['val_loss', 'val_acc']).default('val_loss'),
+    // val_missing_loss: the mean validation CE over all-present and each modality missing (eval.protocol), core/fit.ts
+    metric: z.enum(['val_loss', 'val_acc', 'val_missing_loss']).default('val_loss'),
     patience: nonNegInt.default(0), // 0 = off; best checkpoint is kept either way
     min_delta: z.number().min(0).default(0),
   })
@@ -196,6 +201,7 @@ export const trainSchema = z
     modality_dropout: prob.lt(1).default(0), // per sample and modality; at least one modality always kept
     missing_rate: z.record(z.string(), prob).default({}), // by modality: this fraction of training samples lack it, fixed for the run
     on_nonfinite: z.enum(['stop', 'skip']).default('stop'), // a NaN/Inf loss or gradient: fail the run, or skip that batch's update
+    select: z.enum(CHECKPOINT_CHOICES).default('best'), // the checkpoint summary.json's test metrics (and eval's, analyze's default) come from
   })
   .strict();
 
@@ -237,11 +243,13 @@ export const distillSchema = z
 export const ebrSchema = z
   .object({
     enabled: z.boolean().default(false), // set by mmc reallocate; the saved config keeps it
-    g_dim: posInt.max(4096).default(16), // width of the shared basis space
-    hidden: posInt.max(4096).default(32), // hidden width of h_i and h_i⁻¹
+    g_dim: posInt.max(4096).nullable().default(null), // width of the shared basis space; null = the widest encoder output (ebrSizes)
+    hidden: posInt.max(4096).nullable().default(null), // hidden width of h_i and h_i⁻¹; null = g-space's width
     psi_hidden: posInt.max(4096).default(32), // hidden width of the discriminator ψ
+    hinv_output: z.enum(['linear', 'relu']).default('linear'), // h_i⁻¹'s last layer: linear (the public re-implementation) or ReLU (mmc before)
     form: z.enum(['reversal', 'confusion']).default('confusion'), // gradient reversal (the paper's min–max) or domain confusion
-    lambda: z.number().min(0).max(1e3).default(1),
+    lambda: z.number().min(0).max(1e3).default(1), // any value ≥ 0: the re-implementation tuned ~0.002 over 0.001–1
+    psi_lr: z.number().gt(0).max(10).nullable().default(null), // ψ's learning rate (the schedule scales it too); null = train.optimizer.lr
     schedule: z
       .object({
         type: z.enum(['constant', 'ramp']).default('constant'), // ramp: λ grows linearly from 0 over `epochs`
@@ -250,7 +258,8 @@ export const ebrSchema = z
       .strict()
       .prefault({}),
     alternate_k: nonNegInt.default(10), // K epochs of L_sem only, then K with L_md, …; 0 = always on
-    train_substitution: prob.lt(1).default(0), // probability that a sample's modality is replaced by h_m⁻¹(g_k) in training
+    substitution: z.enum(EBR_SUBSTITUTION).default('random'), // in training: random drops (train_substitution), really absent modalities only, or none
+    train_substitution: prob.lt(1).default(0), // random: probability that a sample's modality is replaced by h_m⁻¹(g_k) in training
     alignment: z
       .object({
         // EXTENSION beyond the paper: pull g_i(x_i) and g_j(x_j) of the same sample together.
@@ -288,10 +297,26 @@ export const configSchema = z
       if (problem) ctx.addIssue({ code: 'custom', path: ['model'], message: problem });
     }
     // EBR training (mmc reallocate sets ebr.enabled) substitutes modalities by train_substitution.
-    if (c.ebr.enabled && c.ebr.train_substitution > 0 && c.train.modality_dropout > 0) {
-      ctx.addIssue({ code: 'custom', path: ['ebr', 'train_substitution'], message: 'ebr.train_substitution and train.modality_dropout cannot both be on (both choose which modalities a sample keeps)' });
+    if (c.ebr.enabled) {
+      const problem = ebrTrainingProblem(c);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['ebr', problem.key], message: problem.message });
     }
   });
+
+/** A contradiction in how EBR training treats absent modalities (checked when ebr.enabled), or null. */
+export function ebrTrainingProblem(c: Pick<Config, 'ebr' | 'train'>): { key: 'train_substitution' | 'substitution'; message: string } | null {
+  const e = c.ebr;
+  if (e.train_substitution > 0 && e.substitution !== 'random') {
+    return { key: 'train_substitution', message: `ebr.train_substitution (${e.train_substitution}) drops modalities at random to substitute them, which ebr.substitution: ${e.substitution} rules out; set it to 0 or use ebr.substitution: random` };
+  }
+  if (e.train_substitution > 0 && c.train.modality_dropout > 0) {
+    return { key: 'train_substitution', message: 'ebr.train_substitution and train.modality_dropout cannot both be on (both choose which modalities a sample keeps)' };
+  }
+  if (e.substitution === 'missing' && c.train.modality_dropout > 0) {
+    return { key: 'substitution', message: 'ebr.substitution: missing substitutes only really absent modalities, but train.modality_dropout drops present ones; set one of them off' };
+  }
+  return null;
+}
 
 /**
  * The first model or batch size problem (config/limits.ts) of the config's model on data with these
@@ -305,13 +330,20 @@ export function configSizeProblem(c: Pick<Config, 'model' | 'train' | 'ebr'>, da
     fusion: c.model.fusion,
     numClasses: data.numClasses,
     batchRows: Math.max(Math.min(c.train.batch_size, trainN), Math.min(2048, Math.max(trainN, valN, testN))),
-    ebr: ebrSizes(c),
+    ebr: ebrSizes(c, data.modalities.map((m) => m.name)),
   });
 }
 
-/** The EBR maps' sizes when EBR is on (the model spec's `ebr`), else null. */
-export function ebrSizes(c: Pick<Config, 'ebr'>): { gDim: number; hidden: number; psiHidden: number } | null {
-  return c.ebr.enabled ? { gDim: c.ebr.g_dim, hidden: c.ebr.hidden, psiHidden: c.ebr.psi_hidden } : null;
+/**
+ * The EBR maps' sizes when EBR is on (the model spec's `ebr`), else null, for the modalities in use.
+ * g-space is shared (ψ reads every modality's g, substitution feeds g_k to h_m⁻¹), so one width for
+ * all: ebr.g_dim, or when null the widest encoder output among them (no modality's g narrower than
+ * its encoder); ebr.hidden, or when null the g-space width.
+ */
+export function ebrSizes(c: Pick<Config, 'ebr' | 'model'>, modalities: string[]): { gDim: number; hidden: number; psiHidden: number } | null {
+  if (!c.ebr.enabled) return null;
+  const gDim = c.ebr.g_dim ?? Math.max(...modalities.map((m) => encoderFor(c, m).out_dim));
+  return { gDim, hidden: c.ebr.hidden ?? gDim, psiHidden: c.ebr.psi_hidden };
 }
 
 /** Every modality name the config uses must be one of the dataset's (folder datasets: checked at load). */

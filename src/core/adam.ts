@@ -16,6 +16,8 @@ export interface AdamOptions {
   beta2: number;
   eps: number;
   weightDecay: number;
+  /** Per parameter (by name), a factor on the step's learning rate (its decay too); unlisted: 1. EBR's ebr.psi_lr. */
+  lrScale?: Record<string, number>;
 }
 
 export interface AdamState {
@@ -96,15 +98,18 @@ export class Adam {
   }
 
   /** One update. `grads` is keyed by tf variable name (as tf.variableGrads returns it). */
-  apply(grads: tf.NamedTensorMap, lr: number): void {
+  apply(grads: tf.NamedTensorMap, baseLr: number): void {
     this.t += 1;
-    const { beta1, beta2, eps, weightDecay } = this.o;
+    const { beta1, beta2, eps, weightDecay, lrScale } = this.o;
     const c1 = 1 - beta1 ** this.t;
     const c2 = 1 - beta2 ** this.t;
+    // A listed parameter's own rate; the others keep baseLr itself (not baseLr × 1), so no scale changes nothing.
+    const rate = (name: string) => (lrScale && name in lrScale ? baseLr * lrScale[name] : baseLr);
     if (this.fast) {
       for (const [name, p] of this.params) {
         const g = grads[p.name];
         if (!g) continue;
+        const lr = rate(name);
         const attrs: StepAttrs = { m: this.mFast.get(name)!, v: this.vFast.get(name)!, beta1, beta2, stepSize: lr / c1, c2, eps, decay: lr * weightDecay };
         const next = tf.engine().runKernel(KERNEL, { p, g }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
         p.assign(next);
@@ -116,6 +121,7 @@ export class Adam {
       for (const [name, p] of this.params) {
         const g = grads[p.name];
         if (!g) continue;
+        const lr = rate(name);
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
         const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));

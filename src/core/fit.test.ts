@@ -5,7 +5,9 @@ import { modelSpec } from '../commands/data-and-model.js';
 import { generateSynthetic } from '../data/synthetic.js';
 import { quickConfig, useBackend } from '../test-support.js';
 import { Adam } from './adam.js';
+import { presenceMasks } from './absence.js';
 import { fit, initialFitState, NonFiniteError, trainStep, type EpochRecord, type FitInput, type FitOptions, type FitState } from './fit.js';
+import { evaluateSplit } from './predict.js';
 import { FusionModel } from './model.js';
 import { Rng } from './rng.js';
 import { setFastOps } from './ops/dense.js';
@@ -178,4 +180,37 @@ test('a later stage (FitState.stage) starts the learning-rate schedule over', as
   assert.deepEqual(later.state.stage, stage, 'fit carries the stage');
   assert.deepEqual(later.records.map((r) => r.lr), fresh.records.map((r) => r.lr));
   assert.ok(fresh.records[0].lr > fresh.records[1].lr);
+});
+
+test('early_stopping.metric val_missing_loss: the mean of val_loss and the val CE with each modality missing (the protocol hook fills them); best follows it', async () => {
+  const cfg = quickConfig();
+  const data = generateSynthetic(cfg.dataset as Parameters<typeof generateSynthetic>[0]);
+  const fillRows = { image: new Float32Array(8).fill(0.5), audio: new Float32Array(8).fill(-0.25) };
+  for (const fill of [null, fillRows]) {
+    const calls: number[] = [];
+    const missingFill = fill ? async () => (calls.push(1), { fill }) : undefined;
+    const { records, named, state } = await runFit(['train.early_stopping.metric=val_missing_loss', 'train.optimizer.lr=0.05'], 4, 0, missingFill ? { missingFill } : {});
+    if (fill) assert.equal(calls.length, 4, 'the protocol is computed once per epoch');
+    for (const r of records) {
+      assert.deepEqual(Object.keys(r.val_missing_ce!), ['image', 'audio']);
+      const want = (r.val_loss + r.val_missing_ce!.image + r.val_missing_ce!.audio) / 3;
+      assert.ok(Math.abs(r.val_missing_loss! - want) < 1e-12);
+      assert.ok(r.val_missing_ce!.audio !== r.val_loss && r.val_missing_ce!.image !== r.val_loss);
+    }
+    const best = records.reduce((a, r) => (r.val_missing_loss! < a.val_missing_loss! ? r : a));
+    assert.deepEqual(state.best, { value: best.val_missing_loss, epoch: best.epoch });
+    // The last record against its conditions measured apart, with the final weights.
+    const model = new FusionModel(modelSpec(cfg, data), new Rng(0));
+    model.setWeights(named);
+    const val = toTensors(data.splits.val, model.modalityNames);
+    for (const m of model.modalityNames) {
+      const ce = (await evaluateSplit(model, val, false, { masks: presenceMasks(val.n, model.modalityNames, { modalities: [m], rate: 1, seed: 0 }), fill })).cross_entropy;
+      assert.equal(records.at(-1)!.val_missing_ce![m], ce, m);
+    }
+    disposeSplit(val);
+    model.dispose();
+  }
+  // Without the metric the records carry no such fields.
+  const plain = await runFit([], 1);
+  assert.equal(plain.records[0].val_missing_loss, undefined);
 });

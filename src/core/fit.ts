@@ -5,7 +5,7 @@ import type { TrainConfig } from '../config/schema.js';
 import { Adam } from './adam.js';
 import { countCorrect, softmaxCrossEntropy } from './losses.js';
 import type { ForwardOut, FusionModel } from './model.js';
-import { evaluateSplit } from './predict.js';
+import { evaluateSplit, type PredictOptions } from './predict.js';
 import { presenceMasks } from './absence.js';
 import { Rng, type RngState } from './rng.js';
 import { learningRate } from './schedule.js';
@@ -34,6 +34,9 @@ export interface EpochRecord {
   val_macro_f1: number;
   /** Semantic loss per modality: val cross-entropy with only that modality present (analysis.every_epoch). */
   val_alone_ce?: Record<string, number>;
+  /** train.early_stopping.metric val_missing_loss: the mean of val_loss and the val cross-entropies with each modality missing (val_missing_ce). */
+  val_missing_loss?: number;
+  val_missing_ce?: Record<string, number>;
   [extra: string]: unknown;
   samples_per_s: number;
   epoch_s: number;
@@ -132,11 +135,17 @@ export class NonFiniteError extends Error {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** What fills a missing modality in val_missing_loss's conditions (eval.protocol): the mean rows, or EBR's stand-in orders; neither: zero. */
+export type MissingFill = Pick<PredictOptions, 'fill' | 'substitute'>;
+
 /** The optional parts of a fit. */
 export interface FitOptions {
   aloneEachEpoch?: boolean; // also measure each modality's semantic loss after every epoch
   extraLoss?: ExtraLoss; // added to the task loss in every step
   substitution?: number; // EBR: probability that a sample's modality is substituted during training
+  substituteMissing?: boolean; // EBR (ebr.substitution: missing): substitute where a training sample really lacks a modality
+  /** val_missing_loss: the protocol of its missing conditions, computed with the weights of the epoch just done (none: zero). */
+  missingFill?: (model: FusionModel, val: TensorSplit) => Promise<MissingFill>;
   /** Extra fields for each epoch's record, measured after the epoch (e.g. EBR's discriminator accuracy). */
   epochExtras?: (model: FusionModel, val: TensorSplit, epoch: number) => Promise<Record<string, unknown>>;
   /** The variables the steps update (default: all of the model's); the others are frozen (no gradient, no optimiser update). */
@@ -165,10 +174,12 @@ export async function fit(o: FitInput): Promise<FitState> {
   const totalSteps = stepsPerEpoch * (cfg.epochs - origin.epoch);
   const es = cfg.early_stopping;
   const higherIsBetter = es.metric === 'val_acc';
+  // Validation cross-entropy with the `absent` modalities missing from every sample.
+  const ceWithout = async (absent: string[], fill: MissingFill = {}) => (await evaluateSplit(model, val, binary, { masks: presenceMasks(val.n, names, { modalities: absent, rate: 1, seed: 0 }), ...fill })).cross_entropy;
   const rng = new Rng(state.rng);
   let s = { ...state };
   // Training-time missingness (train.missing_rate, natural presence), dropout and EBR substitution.
-  const trainMasks = new TrainingMasks(train, names, { missingRate: cfg.missing_rate, dropout: cfg.modality_dropout, substitution: o.substitution ?? 0 });
+  const trainMasks = new TrainingMasks(train, names, { missingRate: cfg.missing_rate, dropout: cfg.modality_dropout, substitution: o.substitution ?? 0, substituteMissing: o.substituteMissing });
 
   // Errors thrown from the loop dispose the masks first.
   const bail = (e: Error) => {
@@ -250,14 +261,18 @@ export async function fit(o: FitInput): Promise<FitState> {
     let aloneCe: Record<string, number> | undefined;
     if (o.aloneEachEpoch && names.length > 1) {
       aloneCe = {};
-      for (const m of names) {
-        const masks = presenceMasks(val.n, names, { modalities: names.filter((x) => x !== m), rate: 1, seed: 0 });
-        aloneCe[m] = (await evaluateSplit(model, val, binary, { masks })).cross_entropy;
-      }
+      for (const m of names) aloneCe[m] = await ceWithout(names.filter((x) => x !== m));
+    }
+    // val_missing_loss: all present, and each modality missing while another remains (one modality: val_loss).
+    let missingCe: Record<string, number> | undefined;
+    if (es.metric === 'val_missing_loss') {
+      missingCe = {};
+      const fill = names.length > 1 && o.missingFill ? await o.missingFill(model, val) : {};
+      for (const m of names.length > 1 ? names : []) missingCe[m] = await ceWithout([m], fill);
     }
     s.epoch += 1;
     s.rng = rng.state();
-    const value = higherIsBetter ? v.accuracy : v.cross_entropy;
+    const value = missingCe ? [v.cross_entropy, ...Object.values(missingCe)].reduce((a, b) => a + b, 0) / (1 + Object.keys(missingCe).length) : higherIsBetter ? v.accuracy : v.cross_entropy;
     const improved = s.best === null || (higherIsBetter ? value > s.best.value + es.min_delta : value < s.best.value - es.min_delta);
     if (improved) {
       s.best = { value, epoch: s.epoch };
@@ -279,6 +294,7 @@ export async function fit(o: FitInput): Promise<FitState> {
       epoch_s: (performance.now() - t0) / 1000,
       num_tensors: tf.memory().numTensors,
       ...(aloneCe ? { val_alone_ce: aloneCe } : {}),
+      ...(missingCe ? { val_missing_loss: value, val_missing_ce: missingCe } : {}),
       ...(o.epochExtras ? await o.epochExtras(model, val, s.epoch - 1) : {}),
     };
     await hooks.onEpochEnd?.(rec, { ...s }, improved);

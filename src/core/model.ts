@@ -24,6 +24,8 @@ export interface EbrSpec {
   gDim: number;
   hidden: number; // width of the hidden layer of h_i, h_i⁻¹
   psiHidden: number; // width of ψ's hidden layer
+  /** h_i⁻¹'s last layer; absent (specs saved before the choice existed) = 'relu'. */
+  hinvOutput?: 'linear' | 'relu';
 }
 
 export interface ModelSpec {
@@ -100,7 +102,8 @@ export class FusionModel {
       for (const m of modalities) {
         const d = m.encoder.outDim;
         this.ebrH[m.name] = [this.dense(`ebr/h/${m.name}/dense0`, d, e.hidden, rng, 2), this.dense(`ebr/h/${m.name}/dense1`, e.hidden, e.gDim, rng, 1)];
-        this.ebrHinv[m.name] = [this.dense(`ebr/hinv/${m.name}/dense0`, e.gDim, e.hidden, rng, 2), this.dense(`ebr/hinv/${m.name}/dense1`, e.hidden, d, rng, 2)];
+        // A linear output layer is drawn LeCun-normal (gain 1) like the other linear outputs, a ReLU one He-normal.
+        this.ebrHinv[m.name] = [this.dense(`ebr/hinv/${m.name}/dense0`, e.gDim, e.hidden, rng, 2), this.dense(`ebr/hinv/${m.name}/dense1`, e.hidden, d, rng, e.hinvOutput === 'linear' ? 1 : 2)];
       }
       this.ebrPsi = [this.dense('ebr/psi/dense0', e.gDim, e.psiHidden, rng, 2), this.dense('ebr/psi/dense1', e.psiHidden, modalities.length, rng, 1)];
     }
@@ -279,15 +282,19 @@ export class FusionModel {
     return { g, r };
   }
 
-  /** g_m = h_m(f_m): ReLU hidden layer, linear output. */
-  toG(m: string, f: tf.Tensor2D): tf.Tensor2D {
-    const [a, b] = this.ebrH[m];
-    return FusionModel.linear(b, dense(f, a.kernel as tf.Tensor2D, a.bias as tf.Tensor1D, true));
+  /** A two-layer map with a ReLU hidden layer and a linear output. */
+  private static reluThenLinear([a, b]: Dense[], x: tf.Tensor2D): tf.Tensor2D {
+    return FusionModel.linear(b, dense(x, a.kernel as tf.Tensor2D, a.bias as tf.Tensor1D, true));
   }
 
-  /** h_m⁻¹(g): back to encoder width, ReLU features like the encoder's own. */
+  /** g_m = h_m(f_m): ReLU hidden layer, linear output. */
+  toG(m: string, f: tf.Tensor2D): tf.Tensor2D {
+    return FusionModel.reluThenLinear(this.ebrH[m], f);
+  }
+
+  /** h_m⁻¹(g): back to encoder width; ReLU hidden layer, then linear (hinvOutput 'linear') or ReLU like the encoder's own features. */
   fromG(m: string, g: tf.Tensor2D): tf.Tensor2D {
-    return FusionModel.runMlp(this.ebrHinv[m], g);
+    return this.spec.ebr!.hinvOutput === 'linear' ? FusionModel.reluThenLinear(this.ebrHinv[m], g) : FusionModel.runMlp(this.ebrHinv[m], g);
   }
 
   /** ψ(g): logits over the modalities (in spec order). `frozen`: ψ's weights get no gradient. */

@@ -117,3 +117,36 @@ test('TrainingMasks.step: the batch rows of the fixed presence, times the drawn 
   idx.dispose();
   assert.equal(tf.memory().numTensors, start);
 });
+
+test('TrainingMasks.step, ebr.substitution missing: presence is what the samples have (nothing dropped), then stand-in orders; nothing drawn when nothing is absent', async () => {
+  const start = tf.memory().numTensors;
+  const train = { n: 4, present: { b: Float32Array.from([1, 0, 1, 1]) } };
+  const idx = tf.tensor1d([0, 1, 2, 3], 'int32');
+  const read = async (p: Record<string, tf.Tensor2D> | undefined) => (p ? Object.fromEntries(await Promise.all(Object.entries(p).map(async ([k, t]) => [k, Array.from(await t.data())] as const))) : p);
+  const names = ['a', 'b', 'c'];
+  const o = { missingRate: { c: 0.5 }, dropout: 0, substitution: 0, substituteMissing: true };
+  const fixed = arrays(fixedPresence(train, names, o.missingRate))!;
+  assert.ok(fixed.c.includes(0) && fixed.b.includes(0));
+
+  const masks = new TrainingMasks(train, names, o);
+  // No presence draw at all; orders: a of [b, c] at 0.75 → c, then b; b of [a, c] at 0.2 → a, then c; c of [a, b] at 0.5 → b, then a.
+  const { rng, left } = scripted([0.75, 0.3, 0.2, 0.5, 0.5, 0.9]);
+  const s = masks.step(rng, idx, 4);
+  assert.deepEqual(await read(s.presence), fixed); // every present modality stays: only the really absent ones are substituted
+  assert.deepEqual(await read(s.observed), fixed);
+  assert.deepEqual(s.substitute, { a: ['c', 'b'], b: ['a', 'c'], c: ['b', 'a'] });
+  assert.equal(left.length, 0);
+  tf.dispose([...Object.values(s.presence!), ...Object.values(s.observed!)]);
+  masks.dispose();
+
+  // Nothing absent in training: nothing to substitute, nothing drawn.
+  const none = new TrainingMasks({ n: 4 }, names, { ...o, missingRate: {} });
+  const { rng: noDraw } = scripted([]);
+  assert.deepEqual(none.step(noDraw, idx, 4), {});
+  none.dispose();
+  // It never comes with random drops.
+  assert.throws(() => new TrainingMasks(train, names, { ...o, dropout: 0.2 }), /excludes modality dropout/);
+  assert.throws(() => new TrainingMasks(train, names, { ...o, substitution: 0.3 }), /excludes modality dropout and random substitution/);
+  idx.dispose();
+  assert.equal(tf.memory().numTensors, start);
+});

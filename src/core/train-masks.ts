@@ -1,6 +1,7 @@
 // Which modalities each training sample has in a step (1 = present, 0 = absent at the encoder output):
 //   fixed, for the whole run: train.missing_rate's seeded subsets and the dataset's natural presence;
-//   drawn per step from the training stream: modality dropout, or EBR's training-time substitution.
+//   drawn per step from the training stream: modality dropout, or EBR's training-time substitution
+//   (ebr.substitution: random drops and substitutes; missing substitutes only the fixed absences).
 // A step's presence is the product of the two. The fixed part alone is what the samples have
 // (`observed`): EBR's L_md counts those, since a dropped sample's input is real data.
 import * as tf from '@tensorflow/tfjs';
@@ -45,12 +46,23 @@ function dropout(rng: Rng, names: string[], size: number, p: number): Record<str
   return Object.fromEntries(names.map((n, m) => [n, masks[m]]));
 }
 
+/** EBR: per modality, a random order of the others (one draw per place among those left, the last included). */
+export function drawOrders(rng: Rng, names: string[]): Record<string, string[]> {
+  return Object.fromEntries(
+    names.map((m) => {
+      const left = names.filter((x) => x !== m);
+      const order: string[] = [];
+      while (left.length) order.push(left.splice(rng.int(left.length), 1)[0]);
+      return [m, order];
+    }),
+  );
+}
+
 /**
  * The random absences of one step of `size` samples, drawn from `rng` in this order (resumed runs
  * depend on it): modality dropout with probability `dropout`; then, for EBR substitution with
- * probability `substitution`, a second dropout draw that replaces the first, and per modality a
- * random order of the others (one draw per place among those left, the last included). Both need
- * two or more modalities; with neither on nothing is drawn.
+ * probability `substitution`, a second dropout draw that replaces the first, and the orders of
+ * drawOrders. Both need two or more modalities; with neither on nothing is drawn.
  */
 export function drawAbsence(rng: Rng, names: string[], size: number, o: { dropout: number; substitution: number }): DrawnAbsence {
   if (names.length < 2) return {};
@@ -58,14 +70,7 @@ export function drawAbsence(rng: Rng, names: string[], size: number, o: { dropou
   let substitute: Record<string, string[]> | undefined;
   if (o.substitution > 0) {
     presence = dropout(rng, names, size, o.substitution);
-    substitute = Object.fromEntries(
-      names.map((m) => {
-        const left = names.filter((x) => x !== m);
-        const order: string[] = [];
-        while (left.length) order.push(left.splice(rng.int(left.length), 1)[0]);
-        return [m, order];
-      }),
-    );
+    substitute = drawOrders(rng, names);
   }
   return { ...(presence ? { presence } : {}), ...(substitute ? { substitute } : {}) };
 }
@@ -78,6 +83,15 @@ export interface StepAbsence {
   observed?: Record<string, tf.Tensor2D>;
 }
 
+/** How a fit treats absences: train.missing_rate, train.modality_dropout, and EBR's ebr.train_substitution (random) or `substituteMissing` (ebr.substitution: missing). */
+export interface MaskOptions {
+  missingRate: Record<string, number>;
+  dropout: number;
+  substitution: number;
+  /** EBR: substitute where a sample really lacks a modality (the fixed presence), never dropping one; 0 dropout and substitution expected. */
+  substituteMissing?: boolean;
+}
+
 /**
  * The masks of a fit: the fixed presence held on the backend for the run (batches gather their
  * rows), and the per-step draws. dispose() frees the fixed masks.
@@ -88,16 +102,22 @@ export class TrainingMasks {
   constructor(
     train: Pick<TensorSplit, 'n' | 'present'>,
     private readonly names: string[],
-    private readonly o: { missingRate: Record<string, number>; dropout: number; substitution: number },
+    private readonly o: MaskOptions,
   ) {
+    if (o.substituteMissing && (o.dropout > 0 || o.substitution > 0)) throw new Error('substituting only the really absent modalities excludes modality dropout and random substitution');
     const fixed = fixedPresence(train, names, o.missingRate);
     this.fixed = fixed ? Object.fromEntries(names.map((m) => [m, tf.tensor2d(fixed[m], [train.n, 1])])) : null;
   }
 
-  /** The absences of the step over training rows `idx` (`size` of them); draws from `rng` as drawAbsence. */
+  /**
+   * The absences of the step over training rows `idx` (`size` of them); draws from `rng` as
+   * drawAbsence, and with `substituteMissing` (when something is absent in training at all) then
+   * the stand-in orders of drawOrders.
+   */
   step(rng: Rng, idx: tf.Tensor1D, size: number): StepAbsence {
     const names = this.names;
     const drawn = drawAbsence(rng, names, size, this.o);
+    if (this.o.substituteMissing && this.fixed && names.length > 1) drawn.substitute = drawOrders(rng, names);
     let presence = drawn.presence ? Object.fromEntries(names.map((m) => [m, tf.tensor2d(drawn.presence![m], [size, 1])])) : undefined;
     let observed: Record<string, tf.Tensor2D> | undefined;
     if (this.fixed) {

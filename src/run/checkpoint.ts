@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { writeSynced } from './atomic.js';
 import { join } from 'node:path';
+import { CHECKPOINT_CHOICES } from '../config/schema.js';
 import type { AdamState } from '../core/adam.js';
 import type { FitState } from '../core/fit.js';
 import type { ModelSpec } from '../core/model.js';
@@ -32,8 +33,8 @@ function concatF32(arrays: Float32Array[]): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
-/** The two checkpoints of a run: the best by the early-stopping metric, and the latest. */
-export const CHECKPOINTS = ['best', 'last'] as const;
+/** The two checkpoints of a run: the best by the early-stopping metric, and the latest (defined once, in config/schema.ts). */
+export const CHECKPOINTS = CHECKPOINT_CHOICES;
 export type CheckpointName = (typeof CHECKPOINTS)[number];
 
 export function saveCheckpoint(checkpointsDir: string, which: CheckpointName, ck: Checkpoint): void {
@@ -80,9 +81,19 @@ function readF32(path: string): Float32Array {
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-export function loadCheckpoint(dir: string): Checkpoint {
+function readModelJson(dir: string) {
   const model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
   if (model.format !== 'mmc-checkpoint') throw new Error(`${dir}/model.json is not an mmc checkpoint`);
+  return model;
+}
+
+/** The model spec a checkpoint was saved from (model.json alone). */
+export function readCheckpointSpec(dir: string): ModelSpec {
+  return readModelJson(dir).spec as ModelSpec;
+}
+
+export function loadCheckpoint(dir: string): Checkpoint {
+  const model = readModelJson(dir);
   const flat = readF32(join(dir, 'weights.bin'));
   const weights: WeightValue[] = [];
   let o = 0;

@@ -3,6 +3,7 @@ import { readRecord, type Shape } from './read.js';
 
 export interface EbrJson {
   split: string;
+  checkpoint?: 'best' | 'last'; // the checkpoint measured (train.select); absent in runs from before it existed: best
   form: string;
   extension_beyond_paper: { alignment: string; weight: number } | null;
   similarity: Record<string, number>; // mean cosine of g between modality pairs, "a~b"

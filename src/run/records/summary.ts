@@ -12,6 +12,7 @@ export type RunSummary = {
   steps: number;
   best_epoch: number | null;
   best_metric: { name: string; value: number | null };
+  test_checkpoint?: 'best' | 'last'; // which checkpoint `test` was measured on (train.select); absent in runs from before it existed: best
   final: { train_loss: number; train_acc: number; val_loss: number; val_acc: number } | null;
   test: ClassMetrics;
   samples_per_s: number | null;
