@@ -31,7 +31,7 @@ export async function tinyEbr(o: { modalities: number; n: number; seed: number; 
   const spec: ModelSpec = {
     modalities: names.map((name, i) => ({ name, inputDim: TINY_INPUTS[i], encoder: { type: 'mlp', hidden: [6], outDim: 4 } })),
     numClasses: 3,
-    fusion: { type: o.fusion ?? 'concat', hidden: [5] },
+    fusion: { type: o.fusion ?? 'concat', hidden: [5], ...(o.fusion === 'attention' ? { attention: { dModel: 4, layers: 1, heads: 2, ffDim: 6, norm: 'pre' as const } } : {}) },
     ebr: { gDim: 3, hidden: 4, psiHidden: 5, ...(o.hinvOutput ? { hinvOutput: o.hinvOutput } : {}) },
     // The He draw: with the torch draw (smaller weights) and the N(0, 0.3) biases below, ψ's hidden
     // layer can be off for every row of a modality (seed 21), so L_md would reach that encoder with an

@@ -102,6 +102,38 @@ test('a resumed run ends with the same weights and metrics as an uninterrupted o
   assert.deepEqual(JSON.parse(readFileSync(join(p.run, 'run.json'), 'utf8')), run);
 });
 
+test('attention fusion end to end: train with dropout, eval under zero and mean, analyze (pooled rank), resume; bad heads exit 2 in one line', () => {
+  const runs = tmp();
+  const sets = ['--set', 'model.fusion.type=attention', '--set', 'train.modality_dropout=0.3', '--set', 'train.epochs=4'];
+  const t = mmc(['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--json', ...sets]);
+  assert.equal(t.code, 0, t.stderr);
+  const dir = JSON.parse(t.stdout).run as string;
+  assert.match(readFileSync(join(dir, 'config.yaml'), 'utf8'), /fusion:\n\s+type: attention\n\s+hidden:\n\s+- 8\n\s+layers: 1\n\s+heads: 2\n\s+d_model: null\n\s+ff_dim: null\n\s+norm: pre/);
+  const evals: Record<string, { accuracy: number }> = {};
+  for (const protocol of ['zero', 'mean']) {
+    const e = mmc(['eval', '--run', dir, '--missing-modality', 'audio', '--protocol', protocol, '--json']);
+    assert.equal(e.code, 0, e.stderr);
+    evals[protocol] = JSON.parse(e.stdout).metrics;
+    assert.ok(evals[protocol].accuracy > 0.25, `${protocol}: ${evals[protocol].accuracy}`);
+  }
+  assert.notDeepEqual(evals.zero, evals.mean, 'masking is not the mean token');
+  refused(['eval', '--run', dir, '--missing-modality', 'audio', '--protocol', 'substitute'], /substitute/);
+  const an = mmc(['analyze', '--run', dir, '--json']);
+  assert.equal(an.code, 0, an.stderr);
+  const a = JSON.parse(an.stdout);
+  assert.deepEqual(a.rank.fused.dims, [256, 8]); // the head's last hidden layer, as for every operator
+  assert.deepEqual(a.rank.pooled.dims, [256, 8]); // the pooled tokens (d_model 8)
+  assert.ok(Number.isFinite(a.contribution.shapley.none_present), 'nothing present: zeros pooled, no NaN');
+  assert.match(mmc(['analyze', '--run', dir]).stdout, /pooled attention tokens: effective rank/);
+  // Checkpoints hold the attention weights: a resumed run equals an uninterrupted one.
+  const part = mmc(['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--json', '--stop-after', '2', ...sets]);
+  const p = JSON.parse(part.stdout).run;
+  assert.equal(mmc(['train', '--resume', p, '--runs-dir', runs, '--json']).code, 0);
+  assert.deepEqual(readFileSync(join(p, 'checkpoints/last/weights.bin')), readFileSync(join(dir, 'checkpoints/last/weights.bin')));
+  const err = refused(['train', '--config', QUICK_CONFIG, '--runs-dir', runs, ...sets, '--set', 'model.fusion.heads=3'], /--set model\.fusion\.heads=3: model\.fusion\.heads: 3 heads do not divide d_model 8/);
+  assert.equal(err.trim().split('\n').length, 1, err);
+});
+
 test('bad input exits 2 with one clear line and leaves existing runs untouched', () => {
   const runs = tmp();
   const good = mmc(['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--json', '--set', 'train.epochs=1']);

@@ -18,3 +18,12 @@ test('configs/avmnist-mini/{kd,ebr}.yaml differ from vanilla.yaml only in name a
   const vanilla = loadConfigFile(join(root, 'avmnist-mini', 'vanilla.yaml'));
   for (const v of ['kd', 'ebr']) assert.deepEqual(strip(loadConfigFile(join(root, 'avmnist-mini', `${v}.yaml`))), strip(vanilla), v);
 });
+
+test('configs/synthetic/attention.yaml is collapse.yaml with attention fusion: only name and model.fusion differ', () => {
+  const strip = (c: ReturnType<typeof loadConfigFile>) => ({ ...c, name: '', model: { ...c.model, fusion: null } });
+  const collapse = loadConfigFile(join(root, 'synthetic', 'collapse.yaml'));
+  const attention = loadConfigFile(join(root, 'synthetic', 'attention.yaml'));
+  assert.deepEqual(strip(attention), strip(collapse));
+  assert.equal(attention.model.fusion.type, 'attention');
+  assert.deepEqual(attention.model.fusion.hidden, collapse.model.fusion.hidden);
+});

@@ -61,13 +61,17 @@ export function mutateConfig(rng: Rng, base = BASE_CONFIG): { kind: string; text
       return { kind: 'missing key', text: doc.toString() };
     case 5: {
       // Huge dimensions and sizes that each pass the schema alone.
-      const sets: [(string | number)[], number | number[]][] = [
+      const sets: [(string | number)[], number | number[] | string][] = [
         [['dataset', 'train_size'], pick(rng, [10_000_000, 5_000_000, 2 ** 60, 1e308])],
         [['dataset', 'modalities', 0, 'input_dim'], pick(rng, [65536, 40000, 2 ** 31])],
         [['model', 'encoder', 'hidden'], pick(rng, [[65536, 65536], [65536], [4096, 4096, 4096], [2 ** 40]])],
         [['model', 'fusion', 'hidden'], pick(rng, [[65536, 65536], [1e308]])],
         [['train', 'batch_size'], pick(rng, [1_000_000, 2 ** 60, 0, -64])],
         [['train', 'epochs'], pick(rng, [2 ** 60, 1e308, 0, -3])],
+        [['model', 'fusion', 'type'], pick(rng, ['attention', 'attention', 'sum'])],
+        [['model', 'fusion', 'd_model'], pick(rng, [65536, 4096, 7, 0])],
+        [['model', 'fusion', 'heads'], pick(rng, [3, 256, 2 ** 20])],
+        [['model', 'fusion', 'layers'], pick(rng, [16, 17])],
       ];
       for (const [path, v] of sets) if (rng.bernoulli(0.5)) doc.setIn(path, doc.createNode(v));
       doc.setIn(['dataset', 'modalities', 1, 'input_dim'], pick(rng, [16, 65536]));

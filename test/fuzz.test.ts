@@ -37,6 +37,12 @@ test('the size limits: products of keys that each pass alone are refused, naming
   assert.throws(() => parseConfigText(wide, 'f.yaml'), /f\.yaml:\d+:\d+: model: the model would have about [\d,]+ parameters, over the limit of 67,108,864 .*model\.encoder\.hidden/);
   const batch = BASE_CONFIG.replace('train_size: 512', 'train_size: 1000000').replace('batch_size: 64', 'batch_size: 1000000').replace('hidden: [16]', 'hidden: [2048]');
   assert.throws(() => parseConfigText(batch, 'f.yaml'), /model: one batch of 1,000,000 rows .* activation values, over the limit .*train\.batch_size/);
+  // Attention fusion: its blocks' parameters and activations count too.
+  const att = BASE_CONFIG.replace('type: concat', 'type: attention\n    d_model: 4096\n    layers: 4');
+  assert.throws(() => parseConfigText(att, 'f.yaml'), /f\.yaml:\d+:\d+: model: the model would have about [\d,]+ parameters, over the limit of 67,108,864 .*model\.fusion\.d_model, model\.fusion\.ff_dim, model\.fusion\.layers/);
+  const deep = BASE_CONFIG.replace('train_size: 512', 'train_size: 1000000').replace('batch_size: 64', 'batch_size: 1000000');
+  assert.doesNotThrow(() => parseConfigText(deep, 'f.yaml')); // concat: about 88 activations a row
+  assert.throws(() => parseConfigText(deep.replace('type: concat', 'type: attention\n    layers: 16'), 'f.yaml'), /model: one batch of 1,000,000 rows .* activation values, over the limit .*train\.batch_size/);
   // Below the limits stays accepted (and the shipped configs are far below).
   assert.doesNotThrow(() => parseConfigText(BASE_CONFIG.replace('train_size: 512', 'train_size: 100000'), 'f.yaml'));
   assert.equal(MAX_DATA_VALUES, 2 ** 28);

@@ -164,3 +164,25 @@ test('a run saved before ebr.hinv_output (no key in config.yaml nor in the check
   assert.deepEqual(evalOf(), before);
   assert.equal(mmc(['analyze', '--run', out.run, '--json']).code, 0);
 });
+
+test('reallocate with attention fusion: substitution in training and at eval, a flat tensor count, analyze under all three protocols', () => {
+  const args = ['reallocate', '--config', QUICK_CONFIG, '--set', 'model.fusion.type=attention', '--set', 'train.epochs=4', '--set', 'ebr.alternate_k=0', '--set', 'ebr.train_substitution=0.3', '--set', 'train.missing_rate.audio=0.3', '--runs-dir', runsDir, '--json', '-q'];
+  const r = mmc(args);
+  assert.equal(r.code, 0, r.stderr);
+  const run = JSON.parse(r.stdout).run;
+  const recs = timeless(run);
+  assert.equal(new Set(recs.map((x) => x.num_tensors)).size, 1, 'no tensor growth across epochs');
+  assert.ok(recs.every((x) => Number.isFinite(x.train_loss) && x.disc_acc >= 0));
+  const metrics: Record<string, unknown> = {};
+  for (const protocol of ['zero', 'mean', 'substitute']) {
+    const e = mmc(['eval', '--run', run, '--missing-modality', 'audio', '--protocol', protocol, '--json']);
+    assert.equal(e.code, 0, e.stderr);
+    metrics[protocol] = JSON.parse(e.stdout).metrics;
+  }
+  assert.notDeepEqual(metrics.substitute, metrics.zero, 'h_audio⁻¹(g_image) as a token is not masking audio');
+  const an = mmc(['analyze', '--run', run, '--json']);
+  assert.equal(an.code, 0, an.stderr);
+  const a = JSON.parse(an.stdout);
+  assert.equal(a.robustness.missing_substitute.audio.y.length, 11);
+  assert.equal(a.rank.pooled.dims[1], 8);
+});

@@ -33,6 +33,7 @@ const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
 export function formatAnalysis(a: Analysis): string {
   const L: string[] = [`run ${a.run}  split ${a.split}  n ${a.n}  accuracy ${f3(a.all_present.accuracy)}`];
   L.push(`fused representation: effective rank ${f3(a.rank.fused.effective_rank)}, numerical rank ${a.rank.fused.numerical_rank} of ${a.rank.fused.dims[1]} (τ ${a.rank.fused.tau})`);
+  if (a.rank.pooled) L.push(`pooled attention tokens: effective rank ${f3(a.rank.pooled.effective_rank)}, numerical rank ${a.rank.pooled.numerical_rank} of ${a.rank.pooled.dims[1]}`);
   L.push(`polysemanticity: cross-modal fraction ${f3(a.polysemanticity.cross_modal_fraction)} of ${a.polysemanticity.live_neurons} live neurons (${a.polysemanticity.dead_neurons} dead), mean normalised entropy ${f3(a.polysemanticity.mean_normalised_entropy)}`);
   if (a.collisions) L.push(`noise–predictive cross-modal collision fraction ${f3(a.collisions.noise_predictive_collision_fraction)}`);
   L.push('modality   enc eff.rank  Δacc zero  Δacc mean  Shapley  alone CE  probe CE  gap   AUC noise  AUC missing');

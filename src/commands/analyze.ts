@@ -55,16 +55,17 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
   try {
     const fill = await meanFeatures(model, train);
     const masksWithout = (missing: string[]) => presenceMasks(n, names, { modalities: missing, rate: 1, seed: 0 });
-    const run = (missing: string[], protocol: Exclude<Protocol, 'substitute'> = 'zero', xs: Inputs = ev.x) => fusedAndProbs(model, xs, n, { masks: masksWithout(missing), fill: protocol === 'mean' ? fill : null });
+    const run = (missing: string[], protocol: Exclude<Protocol, 'substitute'> = 'zero', xs: Inputs = ev.x, pooled = false) => fusedAndProbs(model, xs, n, { masks: masksWithout(missing), fill: protocol === 'mean' ? fill : null, pooled });
     const metricsOf = (probs: Float32Array) => classificationMetrics(probs, evalSplit.y, C, binary);
 
     // Everything present: fused activations, metrics, ranks.
-    const base = await run([]);
+    const base = await run([], 'zero', ev.x, true);
     const allPresent = metricsOf(base.probs);
     const encOut = await encoderOutputs(model, ev.x, n);
     const encoders: Record<string, RankReport> = {};
     for (const m of names) encoders[m] = rankReport(encOut[m], n, encOut[m].length / n, o.tau);
-    const rank = { fused: rankReport(base.fused, n, base.width, o.tau), encoders };
+    // Attention fusion: also the pooled tokens, the MLP's input (the fused neurons stay the MLP's last hidden layer, as for every operator).
+    const rank = { fused: rankReport(base.fused, n, base.width, o.tau), encoders, ...(base.pooled ? { pooled: rankReport(base.pooled.values, n, base.pooled.width, o.tau) } : {}) };
 
     // Ablation contributions and the shares of each neuron (zero protocol).
     const zero: Analysis['contribution']['zero'] = {};

@@ -1,6 +1,6 @@
 // What a config resolves to, shared by the commands: its dataset (loaded once per process) and the
 // model spec built from both.
-import { checkModalityNames, configSizeProblem, datasetModalityNames, ebrSizes, encoderFor, usedModalities, type Config } from '../config/schema.js';
+import { attentionFor, attentionProblem, checkModalityNames, configSizeProblem, datasetModalityNames, ebrSizes, encoderFor, usedModalities, type Config } from '../config/schema.js';
 import { FusionModel, type EncoderSpec, type ModelSpec } from '../core/model.js';
 import { Rng } from '../core/rng.js';
 import { loadCheckpoint } from '../run/checkpoint.js';
@@ -16,6 +16,9 @@ export function modelSpec(c: Config, d: Dataset): ModelSpec {
     const widths = names.map((n) => encoderFor(c, n).out_dim);
     if (new Set(widths).size > 1) throw new UsageError(`model.fusion.type: sum needs equal encoder out_dim for all modalities, got ${widths.join(', ')}`);
   }
+  const attention = c.model.fusion.type === 'attention' ? attentionFor(c, names) : null;
+  const problem = attention && attentionProblem(attention);
+  if (problem) throw new UsageError(`model.fusion.${problem.key}: ${problem.message}`);
   const sizes = ebrSizes(c, names);
   const ebr = sizes ? { ...sizes, hinvOutput: c.ebr.hinv_output } : null;
   return {
@@ -24,7 +27,7 @@ export function modelSpec(c: Config, d: Dataset): ModelSpec {
       return { name: n, inputDim: info.dim, encoder: encoderSpec(c, n, info.shape) };
     }),
     numClasses: d.numClasses,
-    fusion: { type: c.model.fusion.type, hidden: c.model.fusion.hidden },
+    fusion: { type: c.model.fusion.type, hidden: c.model.fusion.hidden, ...(attention ? { attention } : {}) },
     ...(ebr ? { ebr } : {}),
     init: c.model.init,
   };

@@ -22,10 +22,32 @@ export interface ModalitySize {
 
 export interface SizeInput {
   modalities: ModalitySize[];
-  fusion: { type: 'concat' | 'sum' | 'late'; hidden: number[] };
+  /** `attention`: the resolved sizes (schema.ts attentionFor), for type attention. */
+  fusion: { type: 'concat' | 'sum' | 'late' | 'attention'; hidden: number[]; attention?: AttentionSizes };
   numClasses: number;
   batchRows: number; // min(batch_size, train split), and at least the 2048-row evaluation chunks
   ebr: { gDim: number; hidden: number; psiHidden: number } | null;
+}
+
+export interface AttentionSizes {
+  dModel: number;
+  layers: number;
+  heads: number;
+  ffDim: number;
+  norm: 'pre' | 'post';
+}
+
+/** Attention fusion's parameters (core/attention.ts): projections of widths ≠ d_model, embeddings, blocks, pre-norm's final norm. */
+export function attentionParams(outs: number[], a: AttentionSizes): number {
+  const D = a.dModel;
+  let p = outs.reduce((s, o) => s + (o === D ? 0 : (o + 1) * D), 0) + outs.length * D;
+  p += a.layers * (4 * (D + 1) * D + (D + 1) * a.ffDim + (a.ffDim + 1) * D + 4 * D);
+  return p + (a.norm === 'pre' ? 2 * D : 0);
+}
+
+/** Activations per sample of attention fusion: M tokens of width D, per block per token about 10·D + ff_dim + 2·heads·M (norms, q/k/v, mix, output, feed-forward, residuals; scores and softmax), the pooled D. */
+function attentionWidths(M: number, a: AttentionSizes): number {
+  return M * a.dModel + a.layers * M * (10 * a.dModel + a.ffDim + 2 * a.heads * M) + a.dModel;
 }
 
 const fmt = (n: number) => (n < 1e15 ? Math.round(n).toLocaleString('en-US') : n.toExponential(2));
@@ -41,7 +63,10 @@ export function modelParams(s: SizeInput): number {
   let p = 0;
   for (const m of s.modalities) p += m.convParams + mlpParams([m.mlpIn, ...m.layers]);
   const outs = s.modalities.map((m) => m.layers.at(-1)!);
+  const att = s.fusion.type === 'attention' ? s.fusion.attention : undefined;
+  if (s.fusion.type === 'attention' && !att) throw new Error('attention fusion sizes missing');
   if (s.fusion.type === 'late') for (const o of outs) p += mlpParams([o, ...s.fusion.hidden, s.numClasses]);
+  else if (att) p += attentionParams(outs, att) + mlpParams([att.dModel, ...s.fusion.hidden, s.numClasses]);
   else p += mlpParams([s.fusion.type === 'sum' ? Math.max(...outs) : outs.reduce((a, b) => a + b, 0), ...s.fusion.hidden, s.numClasses]);
   if (s.ebr) {
     const e = s.ebr;
@@ -55,9 +80,12 @@ export function modelParams(s: SizeInput): number {
 export function modelSizeProblem(s: SizeInput): string | null {
   const params = modelParams(s);
   if (params > MAX_MODEL_PARAMS) {
-    return `the model would have about ${fmt(params)} parameters, over the limit of ${fmt(MAX_MODEL_PARAMS)} (src/config/limits.ts); make model.encoder.hidden, model.encoder.out_dim, model.fusion.hidden${s.ebr ? ', ebr.hidden, ebr.g_dim' : ''} or the input dimensions smaller`;
+    return `the model would have about ${fmt(params)} parameters, over the limit of ${fmt(MAX_MODEL_PARAMS)} (src/config/limits.ts); make model.encoder.hidden, model.encoder.out_dim, model.fusion.hidden${s.fusion.attention ? ', model.fusion.d_model, model.fusion.ff_dim, model.fusion.layers' : ''}${s.ebr ? ', ebr.hidden, ebr.g_dim' : ''} or the input dimensions smaller`;
   }
-  const widths = s.modalities.reduce((a, m) => a + m.inputDim + m.layers.reduce((x, y) => x + y, 0), 0) + s.fusion.hidden.reduce((a, b) => a + b, 0) * (s.fusion.type === 'late' ? s.modalities.length : 1);
+  const widths =
+    s.modalities.reduce((a, m) => a + m.inputDim + m.layers.reduce((x, y) => x + y, 0), 0) +
+    s.fusion.hidden.reduce((a, b) => a + b, 0) * (s.fusion.type === 'late' ? s.modalities.length : 1) +
+    (s.fusion.type === 'attention' && s.fusion.attention ? attentionWidths(s.modalities.length, s.fusion.attention) : 0);
   const acts = s.batchRows * widths;
   if (acts > MAX_BATCH_ACTIVATIONS) {
     return `one batch of ${fmt(s.batchRows)} rows through layers ${fmt(widths)} wide in all needs ${fmt(acts)} activation values, over the limit of ${fmt(MAX_BATCH_ACTIVATIONS)} (src/config/limits.ts); make train.batch_size or the layer widths smaller`;

@@ -31,7 +31,7 @@ test('a wrong type names the expected type and the value found', () => {
   const text = base.replace('  epochs: 3', '  epochs: ten');
   assert.match(errorOf(text), new RegExp(`^exp\\.yaml:${lineOf(text, 'epochs: ten')}:\\d+: train\\.epochs: expected number, got string "ten"$`));
   const t2 = base.replace('type: concat', 'type: concatenate');
-  assert.match(errorOf(t2), /exp\.yaml:\d+:\d+: model\.fusion\.type: expected one of "concat", "sum", "late", got string "concatenate"/);
+  assert.match(errorOf(t2), /exp\.yaml:\d+:\d+: model\.fusion\.type: expected one of "concat", "sum", "late", "attention", got string "concatenate"/);
   const t3 = base.replace('lr: 0.01', 'lr: -0.01');
   assert.match(errorOf(t3), new RegExp(`exp\\.yaml:${lineOf(t3, 'lr: -0.01')}:\\d+: train\\.optimizer\\.lr: must be >0, got number -0\\.01`));
   const t4 = base.replace('strength: 2.5', 'strength: [1, 2]');
@@ -46,6 +46,21 @@ test('structural problems: missing section, empty file, junk, broken YAML, dupli
   assert.match(errorOf('- 1\n- 2\n'), /^exp\.yaml:1:1: the config must be a mapping/);
   assert.match(errorOf(base + 'seed: 4\n'), /invalid YAML: Map keys must be unique/);
   assert.match(errorOf(base + 'modalities: [video]\n'), /modalities\.0: "video" is not a modality of the dataset \(it has image, audio\)/);
+});
+
+test('attention fusion: heads must divide d_model (given, or the largest encoder out_dim), in one line naming the key', () => {
+  const att = base.replace('type: concat', 'type: attention');
+  const c = parseConfigText(att, F);
+  assert.deepEqual([c.model.fusion.layers, c.model.fusion.heads, c.model.fusion.d_model, c.model.fusion.ff_dim, c.model.fusion.norm], [1, 2, null, null, 'pre']);
+  const three = att.replace('type: attention', 'type: attention\n    heads: 3');
+  assert.match(errorOf(three), new RegExp(`^exp\\.yaml:${lineOf(three, 'heads: 3')}:\\d+: model\\.fusion\\.heads: 3 heads do not divide d_model 8 \\(model\\.fusion\\.d_model, or by default the largest encoder out_dim\\); choose heads that divide it$`));
+  assert.match(errorOf(att, ['model.fusion.heads=3']), /^--set model\.fusion\.heads=3: model\.fusion\.heads: 3 heads do not divide d_model 8/);
+  assert.match(errorOf(att, ['model.fusion.d_model=10', 'model.fusion.heads=4']), /model\.fusion\.heads: 4 heads do not divide d_model 10/);
+  assert.match(errorOf(att, ['model.encoders={audio: {out_dim: 9}}']), /model\.fusion\.heads: 2 heads do not divide d_model 9/); // the largest out_dim
+  assert.doesNotThrow(() => parseConfigText(att, F, { overrides: ['model.encoders={audio: {out_dim: 12}}', 'model.fusion.heads=4', 'model.fusion.norm=post', 'model.fusion.layers=2'] }));
+  assert.match(errorOf(att, ['model.fusion.norm=mid']), /model\.fusion\.norm: expected one of "pre", "post"/);
+  // Other fusion types ignore the attention keys.
+  assert.doesNotThrow(() => parseConfigText(base, F, { overrides: ['model.fusion.heads=3'] }));
 });
 
 test('--set is typed by the schema', () => {

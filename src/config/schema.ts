@@ -148,8 +148,14 @@ export const encoderOverrideSchema = z
 
 export const fusionSchema = z
   .object({
-    type: z.enum(['concat', 'sum', 'late']).default('concat'),
+    type: z.enum(['concat', 'sum', 'late', 'attention']).default('concat'),
     hidden: z.array(posInt.max(65536)).max(16).default([32]), // the fusion-head neurons the paper studies
+    // attention only (core/attention.ts): a transformer encoder over one token per modality, absent ones masked
+    layers: posInt.max(16).default(1), // transformer blocks
+    heads: posInt.max(256).default(2), // attention heads per block; must divide d_model
+    d_model: posInt.max(65536).nullable().default(null), // token width; null = the largest encoder out_dim
+    ff_dim: posInt.max(262144).nullable().default(null), // feed-forward hidden width; null = 2 × d_model
+    norm: z.enum(['pre', 'post']).default('pre'), // layer norm before each sublayer (+ a final one), or after each residual sum
   })
   .strict();
 
@@ -296,6 +302,10 @@ export const configSchema = z
       const problem = configSizeProblem(c, { modalities: used.map((m) => ({ name: m.name, shape: m.image_shape ?? [m.input_dim] })), numClasses: d.num_classes, splits: [d.train_size, d.val_size, d.test_size] });
       if (problem) ctx.addIssue({ code: 'custom', path: ['model'], message: problem });
     }
+    if (names && c.model.fusion.type === 'attention') {
+      const problem = attentionProblem(attentionFor(c, c.modalities ?? names));
+      if (problem) ctx.addIssue({ code: 'custom', path: ['model', 'fusion', problem.key], message: problem.message });
+    }
     // EBR training (mmc reallocate sets ebr.enabled) substitutes modalities by train_substitution.
     if (c.ebr.enabled) {
       const problem = ebrTrainingProblem(c);
@@ -325,9 +335,10 @@ export function ebrTrainingProblem(c: Pick<Config, 'ebr' | 'train'>): { key: 'tr
  */
 export function configSizeProblem(c: Pick<Config, 'model' | 'train' | 'ebr'>, data: { modalities: { name: string; shape: number[] }[]; numClasses: number; splits: [number, number, number] }): string | null {
   const [trainN, valN, testN] = data.splits;
+  const f = c.model.fusion;
   return modelSizeProblem({
     modalities: data.modalities.map((m) => modalitySize(m.name, m.shape, encoderFor(c, m.name))),
-    fusion: c.model.fusion,
+    fusion: { type: f.type, hidden: f.hidden, ...(f.type === 'attention' ? { attention: attentionFor(c, data.modalities.map((m) => m.name)) } : {}) },
     numClasses: data.numClasses,
     batchRows: Math.max(Math.min(c.train.batch_size, trainN), Math.min(2048, Math.max(trainN, valN, testN))),
     ebr: ebrSizes(c, data.modalities.map((m) => m.name)),
@@ -370,6 +381,19 @@ export type EvalSplit = (typeof EVAL_SPLITS)[number];
 export type InitScheme = (typeof INITS)[number];
 
 export type EncoderConfig = z.infer<typeof encoderSchema>;
+
+/** Attention fusion's sizes (core/attention.ts's AttentionSpec) for these modalities: the config's, nulls resolved. */
+export function attentionFor(c: Pick<Config, 'model'>, modalities: string[]): { dModel: number; layers: number; heads: number; ffDim: number; norm: 'pre' | 'post' } {
+  const f = c.model.fusion;
+  const dModel = f.d_model ?? Math.max(...modalities.map((m) => encoderFor(c, m).out_dim));
+  return { dModel, layers: f.layers, heads: f.heads, ffDim: f.ff_dim ?? 2 * dModel, norm: f.norm };
+}
+
+/** Why these attention sizes cannot be built, as the key to change and a message; null when they can. */
+export function attentionProblem(a: ReturnType<typeof attentionFor>): { key: 'heads'; message: string } | null {
+  if (a.dModel % a.heads === 0) return null;
+  return { key: 'heads', message: `${a.heads} heads do not divide d_model ${a.dModel} (model.fusion.d_model, or by default the largest encoder out_dim); choose heads that divide it` };
+}
 
 /** A modality's encoder: model.encoder with model.encoders[name] laid over it. */
 export function encoderFor(c: Pick<Config, 'model'>, modality: string): EncoderConfig {

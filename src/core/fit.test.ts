@@ -82,6 +82,14 @@ test('numTensors stays flat across training steps and epochs, and a finished fit
   opt.dispose();
 });
 
+test('attention fusion with modality dropout and a missing rate: numTensors flat across epochs, nothing left behind, the loss falls', async () => {
+  const start = tf.memory().numTensors;
+  const { counts, records } = await runFit(['model.fusion.type=attention', 'train.modality_dropout=0.3', 'train.missing_rate={audio: 0.3}'], 3);
+  assert.equal(tf.memory().numTensors, start);
+  assert.equal(new Set(counts).size, 1, `tensor counts per epoch: ${counts.join(', ')}`);
+  assert.ok(records[2].train_loss < records[0].train_loss, `loss ${records.map((r) => r.train_loss.toFixed(3)).join(' → ')}`);
+});
+
 test('a run stopped by a non-finite loss leaves no tensor behind', async () => {
   // lr 3 with weight decay 1 overflows float32 in epoch 4 (as in test/crash.test.ts).
   const start = tf.memory().numTensors;

@@ -3,7 +3,7 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../test-support.js';
 import { softmaxCrossEntropy } from './losses.js';
-import { FusionModel, type FusionType, type ModelSpec } from './model.js';
+import { FusionModel, type AttentionSpec, type FusionType, type ModelSpec } from './model.js';
 import { Rng } from './rng.js';
 
 before(() => useBackend('wasm'));
@@ -33,13 +33,69 @@ function dense(W: W, prefix: string, x: number[], act: boolean): number[] {
   }
   return out;
 }
-function lossF64(W: W, type: FusionType, xs: Record<string, number[][]>, y: number[]): number {
+// Attention fusion in float64, one sample: tokens, blocks, mean over present tokens (core/attention.ts).
+function layerNormF64(W: W, prefix: string, x: number[]): number[] {
+  const mu = x.reduce((a, v) => a + v, 0) / x.length;
+  const v = x.reduce((a, xi) => a + (xi - mu) ** 2, 0) / x.length;
+  const g = W.get(`${prefix}/gamma`)!.data;
+  const b = W.get(`${prefix}/beta`)!.data;
+  return x.map((xi, j) => ((xi - mu) / Math.sqrt(v + 1e-5)) * g[j] + b[j]);
+}
+function attentionF64(W: W, att: AttentionSpec, feats: Record<string, number[]>, keep: Record<string, boolean>): number[] {
+  const names = Object.keys(feats);
+  const D = att.dModel;
+  const dh = D / att.heads;
+  let x = names.map((m) => {
+    const f = keep[m] ? feats[m] : feats[m].map(() => 0);
+    const t = W.has(`fusion/in/${m}/kernel`) ? dense(W, `fusion/in/${m}`, f, false) : f;
+    return t.map((v, j) => v + W.get(`fusion/embed/${m}`)!.data[j]);
+  });
+  const add = (a: number[][], b: number[][]) => a.map((r, i) => r.map((v, j) => v + b[i][j]));
+  const mha = (p: string, h: number[][]) => {
+    const qkv = h.map((t) => dense(W, `${p}/qkv`, t, false)); // [q | k | v]
+    const [q, k, v] = [0, 1, 2].map((part) => qkv.map((t) => t.slice(part * D, (part + 1) * D)));
+    const mixed = h.map((_, i) => {
+      const out: number[] = [];
+      for (let hd = 0; hd < att.heads; hd++) {
+        const cols = Array.from({ length: dh }, (_, c) => hd * dh + c);
+        const live = names.map((m) => keep[m]);
+        const anyLive = live.some(Boolean);
+        const s = k.map((kj, j) => (anyLive && !live[j] ? -Infinity : cols.reduce((a, c) => a + q[i][c] * kj[c], 0) / Math.sqrt(dh)));
+        const mx = Math.max(...s);
+        const e = s.map((sj) => Math.exp(sj - mx));
+        const z = e.reduce((a, b) => a + b, 0);
+        for (const c of cols) out.push(e.reduce((a, ej, j) => a + (ej / z) * v[j][c], 0));
+      }
+      return out;
+    });
+    return mixed.map((t) => dense(W, `${p}/o`, t, false));
+  };
+  const ffn = (p: string, h: number[][]) => h.map((t) => dense(W, `${p}/ff1`, dense(W, `${p}/ff0`, t, true), false));
+  for (let l = 0; l < att.layers; l++) {
+    const p = `fusion/layer${l}`;
+    const ln = (name: string, h: number[][]) => h.map((t) => layerNormF64(W, `${p}/${name}`, t));
+    if (att.norm === 'pre') {
+      x = add(x, mha(p, ln('norm1', x)));
+      x = add(x, ffn(p, ln('norm2', x)));
+    } else {
+      x = ln('norm1', add(x, mha(p, x)));
+      x = ln('norm2', add(x, ffn(p, x)));
+    }
+  }
+  if (att.norm === 'pre') x = x.map((t) => layerNormF64(W, 'fusion/norm', t));
+  const live = x.filter((_, i) => keep[names[i]]);
+  return Array.from({ length: D }, (_, j) => live.reduce((a, t) => a + t[j], 0) / Math.max(live.length, 1));
+}
+function lossF64(W: W, type: FusionType, xs: Record<string, number[][]>, y: number[], att?: AttentionSpec, present?: Record<string, number[]>): number {
   let total = 0;
   for (let r = 0; r < y.length; r++) {
     const feats: Record<string, number[]> = {};
     for (const m of ['a', 'b']) feats[m] = dense(W, `enc/${m}/dense1`, dense(W, `enc/${m}/dense0`, xs[m][r], true), true);
     let logits: number[];
-    if (type === 'late') {
+    if (type === 'attention') {
+      const keep = { a: (present?.a[r] ?? 1) === 1, b: (present?.b[r] ?? 1) === 1 };
+      logits = dense(W, 'head/out', dense(W, 'head/dense0', attentionF64(W, att!, feats, keep), true), false);
+    } else if (type === 'late') {
       const per = ['a', 'b'].map((m) => dense(W, `head/${m}/out`, dense(W, `head/${m}/dense0`, feats[m], true), false));
       logits = per[0].map((v, j) => (v + per[1][j]) / 2);
     } else {
@@ -53,13 +109,26 @@ function lossF64(W: W, type: FusionType, xs: Record<string, number[][]>, y: numb
   return total / y.length;
 }
 
-for (const type of ['concat', 'sum', 'late'] as FusionType[]) {
-  test(`${type} fusion: loss and gradients match a float64 oracle (finite differences)`, async () => {
-    const model = new FusionModel(spec(type), new Rng(11));
+// Attention: two pre-norm blocks, and one post-norm block; both project the 3-wide features to d_model 4.
+// With presence masks: row 1 lacks b, row 2 lacks a, row 3 lacks both (its pooled vector is zero).
+const ATTENTION: Record<string, AttentionSpec> = { 'attention (pre-norm, 2 blocks)': { dModel: 4, layers: 2, heads: 2, ffDim: 5, norm: 'pre' }, 'attention (post-norm)': { dModel: 4, layers: 1, heads: 2, ffDim: 5, norm: 'post' } };
+const PRESENT = { a: [1, 1, 0, 0], b: [1, 0, 1, 0] };
+const CASES: { label: string; type: FusionType; att?: AttentionSpec; masked?: boolean }[] = [
+  ...(['concat', 'sum', 'late'] as FusionType[]).map((type) => ({ label: type, type })),
+  ...Object.entries(ATTENTION).flatMap(([label, att]) => [false, true].map((masked) => ({ label: `${label}${masked ? ', masked' : ''}`, type: 'attention' as FusionType, att, masked }))),
+];
+
+for (const { label, type, att, masked } of CASES) {
+  test(`${label} fusion: loss and gradients match a float64 oracle (finite differences)`, async () => {
+    const model = new FusionModel({ ...spec(type), fusion: { type, hidden: [5], ...(att ? { attention: att } : {}) } }, new Rng(11));
     const rng = new Rng(5);
     // Non-zero biases: with zero biases and dead inputs a pre-activation sits exactly on ReLU's kink,
-    // where finite differences and the subgradient legitimately disagree.
-    model.setWeights((await model.weightValues()).map((w) => (w.name.endsWith('bias') ? { ...w, data: rng.normals(w.data.length, 0.3) } : w)));
+    // where finite differences and the subgradient legitimately disagree. Layer norms: gains and offsets away from 1 and 0.
+    model.setWeights(
+      (await model.weightValues()).map((w) =>
+        w.name.endsWith('bias') || w.name.endsWith('beta') ? { ...w, data: rng.normals(w.data.length, 0.3) } : w.name.endsWith('gamma') ? { ...w, data: rng.normals(w.data.length, 0.3).map((v) => 1 + v) } : w,
+      ),
+    );
     const n = 4;
     const xa = Array.from({ length: n }, () => Array.from(rng.normals(3)));
     const xb = Array.from({ length: n }, () => Array.from(rng.normals(2)));
@@ -68,9 +137,11 @@ for (const type of ['concat', 'sum', 'late'] as FusionType[]) {
 
     const xs = { a: tf.tensor2d(xa), b: tf.tensor2d(xb) };
     const yt = tf.tensor1d(y, 'int32');
-    const { value, grads } = tf.variableGrads(() => softmaxCrossEntropy(model.forward(xs).logits, yt), model.trainable);
+    const presence = masked ? { a: tf.tensor2d(PRESENT.a, [n, 1]), b: tf.tensor2d(PRESENT.b, [n, 1]) } : undefined;
+    const present = masked ? PRESENT : undefined;
+    const { value, grads } = tf.variableGrads(() => softmaxCrossEntropy(model.forward(xs, presence ? { presence } : {}).logits, yt), model.trainable);
     const loss = (await value.data())[0];
-    assert.ok(Math.abs(loss - lossF64(W, type, { a: xa, b: xb }, y)) < 1e-5, 'forward loss');
+    assert.ok(Math.abs(loss - lossF64(W, type, { a: xa, b: xb }, y, att, present)) < 1e-5, 'forward loss');
 
     const h = 1e-6;
     let checked = 0;
@@ -80,9 +151,9 @@ for (const type of ['concat', 'sum', 'late'] as FusionType[]) {
       for (let i = 0; i < w.data.length; i++) {
         const orig = w.data[i];
         w.data[i] = orig + h;
-        const up = lossF64(W, type, { a: xa, b: xb }, y);
+        const up = lossF64(W, type, { a: xa, b: xb }, y, att, present);
         w.data[i] = orig - h;
-        const down = lossF64(W, type, { a: xa, b: xb }, y);
+        const down = lossF64(W, type, { a: xa, b: xb }, y, att, present);
         w.data[i] = orig;
         const fd = (up - down) / (2 * h);
         assert.ok(Math.abs(fd - g[i]) < 1e-4 + 1e-3 * Math.abs(fd), `${name}[${i}]: autodiff ${g[i]} vs finite difference ${fd}`);
@@ -90,7 +161,7 @@ for (const type of ['concat', 'sum', 'late'] as FusionType[]) {
       }
     }
     assert.ok(checked > 50);
-    tf.dispose([value, ...Object.values(grads), xs.a, xs.b, yt]);
+    tf.dispose([value, ...Object.values(grads), xs.a, xs.b, yt, ...Object.values(presence ?? {})]);
     model.dispose();
   });
 }

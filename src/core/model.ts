@@ -8,8 +8,10 @@ import { initLayer, type InitScheme } from './init.js';
 import { dense } from './ops/dense.js';
 import { convRelu, maxPool } from './ops/conv.js';
 import { substitute } from './ebr/substitute.js';
+import { attentionPool, buildAttention, type AttentionSpec, type AttentionWeights } from './attention.js';
 
-export type FusionType = 'concat' | 'sum' | 'late';
+export type FusionType = 'concat' | 'sum' | 'late' | 'attention';
+export type { AttentionSpec } from './attention.js';
 
 export type EncoderSpec =
   | { type: 'mlp'; hidden: number[]; outDim: number }
@@ -31,7 +33,8 @@ export interface EbrSpec {
 export interface ModelSpec {
   modalities: { name: string; inputDim: number; encoder: EncoderSpec }[];
   numClasses: number;
-  fusion: { type: FusionType; hidden: number[] };
+  /** `attention`: required for type attention (core/attention.ts), ignored otherwise. */
+  fusion: { type: FusionType; hidden: number[]; attention?: AttentionSpec };
   ebr?: EbrSpec;
   /** How every layer's initial weights are drawn (core/init.ts, config model.init); absent: torch. */
   init?: InitScheme;
@@ -60,6 +63,7 @@ export interface ForwardOut {
   encoded: Record<string, tf.Tensor2D>; // each encoder's output as computed
   features: Record<string, tf.Tensor2D>; // the same after absence handling (what the fusion operator saw)
   fused: tf.Tensor2D; // the fusion head's last hidden layer: the neurons the paper studies
+  pooled?: tf.Tensor2D; // attention fusion: the present tokens' mean, the fusion head's MLP input (n × d_model)
   logits: tf.Tensor2D;
 }
 
@@ -92,6 +96,7 @@ export class FusionModel {
   private ebrH: Record<string, Dense[]> = {};
   private ebrHinv: Record<string, Dense[]> = {};
   private ebrPsi: Dense[] = [];
+  private attention: AttentionWeights | null = null;
 
   constructor(readonly spec: ModelSpec, rng: Rng) {
     const { fusion, modalities, numClasses } = spec;
@@ -109,10 +114,15 @@ export class FusionModel {
     }
     const outDims = modalities.map((m) => m.encoder.outDim);
     if (fusion.type === 'sum' && new Set(outDims).size > 1) throw new Error(`sum fusion needs equal encoder output widths, got ${outDims.join(', ')}`);
+    if (fusion.type === 'attention') {
+      if (!fusion.attention) throw new Error('attention fusion needs spec.fusion.attention');
+      const make = { dense: (name: string, fanIn: number, fanOut: number, gain: number) => this.dense(name, fanIn, fanOut, rng, gain), vector: (name: string, values: Float32Array) => this.vector(name, values) };
+      this.attention = buildAttention(this.modalityNames, outDims, fusion.attention, make, rng);
+    }
     const headInputs: Record<string, number> =
       fusion.type === 'late'
         ? Object.fromEntries(modalities.map((m) => [m.name, m.encoder.outDim]))
-        : { fused: fusion.type === 'concat' ? outDims.reduce((a, b) => a + b, 0) : outDims[0] };
+        : { fused: fusion.type === 'concat' ? outDims.reduce((a, b) => a + b, 0) : fusion.type === 'attention' ? fusion.attention!.dModel : outDims[0] };
     for (const [key, inDim] of Object.entries(headInputs)) {
       const prefix = fusion.type === 'late' ? `head/${key}` : 'head';
       this.heads[key] = this.mlp(prefix, [inDim, ...fusion.hidden], rng);
@@ -136,6 +146,13 @@ export class FusionModel {
     this.params.set(`${name}/kernel`, kernel);
     this.params.set(`${name}/bias`, bias);
     return { kernel, bias };
+  }
+
+  /** A trainable vector of given initial values (layer-norm gains and offsets, modality embeddings). */
+  private vector(name: string, values: Float32Array): tf.Variable {
+    const v = tf.tidy(() => tf.variable(tf.tensor1d(values), true, `${this.uid}/${name}`));
+    this.params.set(name, v);
+    return v;
   }
 
   private encoder(name: string, inputDim: number, e: EncoderSpec, rng: Rng): Encoder {
@@ -224,7 +241,10 @@ export class FusionModel {
     return out;
   }
 
-  /** Fusion head on given features; absent modalities become zeros or the fill row. */
+  /**
+   * Fusion head on given features; absent modalities become zeros or the fill row. Attention fusion
+   * masks a modality that is absent without a fill row (the zero protocol) instead of zero-filling it.
+   */
   fuse(features: Record<string, tf.Tensor2D>, absence: Absence = {}): ForwardOut {
     const names = this.modalityNames;
     const feats: Record<string, tf.Tensor2D> = {};
@@ -249,6 +269,12 @@ export class FusionModel {
         avg = tf.div(num, tf.maximum(tf.addN(w), 1)) as tf.Tensor2D;
       }
       return { encoded: features, features: feats, fused: tf.concat(hidden, 1), logits: avg };
+    }
+    if (type === 'attention') {
+      const keep = names.map((n) => (absence.presence?.[n] && !absence.fill?.[n] ? absence.presence[n] : null));
+      const pooled = attentionPool(this.attention!, names.map((n) => feats[n]), keep);
+      const fused = FusionModel.runMlp(this.heads.fused, pooled);
+      return { encoded: features, features: feats, fused, pooled, logits: FusionModel.linear(this.classifiers.fused, fused) };
     }
     const z = type === 'concat' ? (names.length === 1 ? feats[names[0]] : tf.concat(names.map((n) => feats[n]), 1)) : (tf.addN(names.map((n) => feats[n])) as tf.Tensor2D);
     const fused = FusionModel.runMlp(this.heads.fused, z);

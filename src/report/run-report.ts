@@ -89,7 +89,7 @@ export async function runBlocks(r: RunRecords, figName: FigureNamer): Promise<Bl
   }
   const ap: Provenance = { ...prov, command: `mmc ${shellJoin(['analyze', '--run', r.id, '--split', a.split])} (rebuilt from eval/analysis.json: ${a.checkpoint} checkpoint, τ = ${a.rank.fused.tau}, κ = ${a.polysemanticity.kappa}; the run itself: ${prov.command})` };
   const rankRow = (label: string, k: Analysis['rank']['fused']) => [label, `${k.dims[0]} × ${k.dims[1]}`, String(k.numerical_rank), fmt(k.effective_rank)];
-  blocks.push({ kind: 'table', table: { caption: `Ranks (${a.split} split, n = ${a.n})`, head: ['representation', 'samples × width', 'numerical rank', 'effective rank'], numeric: [false, false, true, true], rows: [rankRow('fused', a.rank.fused), ...a.modalities.map((m) => rankRow(`encoder ${m}`, a.rank.encoders[m]))], provenance: ap } });
+  blocks.push({ kind: 'table', table: { caption: `Ranks (${a.split} split, n = ${a.n})`, head: ['representation', 'samples × width', 'numerical rank', 'effective rank'], numeric: [false, false, true, true], rows: [rankRow('fused', a.rank.fused), ...(a.rank.pooled ? [rankRow('pooled attention tokens', a.rank.pooled)] : []), ...a.modalities.map((m) => rankRow(`encoder ${m}`, a.rank.encoders[m]))], provenance: ap } });
   blocks.push({
     kind: 'table',
     table: {

@@ -9,6 +9,7 @@ export interface Readout {
   fill?: Record<string, Float32Array> | null;
   substitute?: Record<string, string[]>;
   batch?: number;
+  pooled?: boolean; // also read attention fusion's pooled tokens (the fusion MLP's input)
 }
 
 type Inputs = Record<string, tf.Tensor2D>;
@@ -17,22 +18,28 @@ function rows(xs: Inputs, start: number, size: number): Inputs {
   return Object.fromEntries(Object.entries(xs).map(([k, v]) => [k, v.slice([start, 0], [size, -1])])) as Inputs;
 }
 
-/** Fused activations (n × h) and softmax probabilities (n × C) in one pass. */
-export async function fusedAndProbs(model: FusionModel, xs: Inputs, n: number, o: Readout = {}): Promise<{ fused: Float32Array; probs: Float32Array; width: number }> {
+/** Fused activations (n × h) and softmax probabilities (n × C) in one pass; with `o.pooled`, attention fusion's pooled tokens (n × d_model) too. */
+export async function fusedAndProbs(model: FusionModel, xs: Inputs, n: number, o: Readout = {}): Promise<{ fused: Float32Array; probs: Float32Array; width: number; pooled?: { values: Float32Array; width: number } }> {
   const batch = o.batch ?? 2048;
   const parts: Float32Array[] = [];
   const probParts: Float32Array[] = [];
+  const pooledParts: Float32Array[] = [];
   let width = 0;
+  let pooledWidth = 0;
   for (let s = 0; s < n; s += batch) {
     const size = Math.min(batch, n - s);
-    const [f, p] = tf.tidy(() => {
+    const [f, p, q] = tf.tidy(() => {
       const out = model.forward(rows(xs, s, size), absenceFor(o.masks ?? null, o.fill ?? null, s, size, o.substitute));
-      return [out.fused, tf.softmax(out.logits)];
+      return [out.fused, tf.softmax(out.logits), ...(o.pooled && out.pooled ? [out.pooled] : [])];
     });
     width = f.shape[1]!;
     parts.push((await f.data()) as Float32Array);
     probParts.push((await p.data()) as Float32Array);
-    tf.dispose([f, p]);
+    if (q) {
+      pooledWidth = q.shape[1]!;
+      pooledParts.push((await q.data()) as Float32Array);
+    }
+    tf.dispose([f, p, ...(q ? [q] : [])]);
   }
   const concat = (ps: Float32Array[]) => {
     const out = new Float32Array(ps.reduce((a, b) => a + b.length, 0));
@@ -43,7 +50,7 @@ export async function fusedAndProbs(model: FusionModel, xs: Inputs, n: number, o
     }
     return out;
   };
-  return { fused: concat(parts), probs: concat(probParts), width };
+  return { fused: concat(parts), probs: concat(probParts), width, ...(pooledParts.length ? { pooled: { values: concat(pooledParts), width: pooledWidth } } : {}) };
 }
 
 /** Each encoder's output over a split (n × outDim per modality). */

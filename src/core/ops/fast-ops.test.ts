@@ -49,16 +49,27 @@ async function lossAndGrads(backend: 'wasm' | 'cpu', fast: 'on' | 'off', spec: M
   return { loss, grads: out };
 }
 
-test('fast dense and conv gradients on wasm equal stock autodiff on wasm and on cpu', async () => {
-  const fast = await lossAndGrads('wasm', 'on', convSpec);
-  const stockWasm = await lossAndGrads('wasm', 'off', convSpec);
-  const stockCpu = await lossAndGrads('cpu', 'off', convSpec);
+/** Loss and every gradient with fast ops on wasm, and stock autodiff on wasm, against stock autodiff on cpu; returns the names checked. */
+async function fastAndStockEqualCpu(spec: ModelSpec): Promise<string[]> {
+  const fast = await lossAndGrads('wasm', 'on', spec);
+  const stockWasm = await lossAndGrads('wasm', 'off', spec);
+  const stockCpu = await lossAndGrads('cpu', 'off', spec);
   assert.ok(Math.abs(fast.loss - stockCpu.loss) < 1e-5);
   for (const name of Object.keys(stockCpu.grads)) {
     assert.ok(maxRelDiff(fast.grads[name], stockCpu.grads[name]) < 2e-3, `${name} fast-wasm vs cpu`);
     assert.ok(maxRelDiff(stockWasm.grads[name], stockCpu.grads[name]) < 2e-3, `${name} stock-wasm vs cpu`);
   }
-  assert.ok(Object.keys(stockCpu.grads).some((k) => k.includes('conv1')), 'the conv layers are checked');
+  return Object.keys(stockCpu.grads);
+}
+
+test('fast dense and conv gradients on wasm equal stock autodiff on wasm and on cpu', async () => {
+  const names = await fastAndStockEqualCpu(convSpec);
+  assert.ok(names.some((k) => k.includes('conv1')), 'the conv layers are checked');
+});
+
+test('attention fusion (batched matmuls, softmax, layer norm beside the dense op): wasm fast and stock equal cpu', async () => {
+  const names = await fastAndStockEqualCpu({ ...convSpec, fusion: { type: 'attention', hidden: [6], attention: { dModel: 6, layers: 2, heads: 2, ffDim: 5, norm: 'pre' } } });
+  assert.ok(names.some((k) => k.startsWith('fusion/layer1/')), 'the attention blocks are checked');
 });
 
 test('fast gradients match central finite differences of the loss (small conv case)', async () => {

@@ -13,7 +13,7 @@ export interface Analysis {
   n: number;
   modalities: string[];
   all_present: ClassMetrics;
-  rank: { fused: RankReport; encoders: Record<string, RankReport> };
+  rank: { fused: RankReport; encoders: Record<string, RankReport>; pooled?: RankReport }; // pooled: attention fusion's pooled tokens
   contribution: {
     zero: Record<string, { accuracy_drop: number; cross_entropy_rise: number }>;
     mean: Record<string, { accuracy_drop: number; cross_entropy_rise: number }>;
