@@ -1,31 +1,48 @@
-// Picks the tfjs backend: tensorflow (tfjs-node-gpu, then tfjs-node) → wasm → cpu.
-// The native packages are optionalDependencies that cannot install without network access to
-// libtensorflow's host, so they are imported through a variable name (tsc must not need them).
+// Picks the tfjs backend: tensorflow (tfjs-node-gpu, then tfjs-node) → native (mmc's addon with
+// OpenBLAS) → wasm → cpu. The tfjs-node packages are optionalDependencies that cannot install
+// without network access to libtensorflow's host, so they are imported through a variable name
+// (tsc must not need them). The native backend is mmc's own (src/native/); when its addon or
+// OpenBLAS is missing, auto says once how to get it and runs on wasm.
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from './errors.js';
 import type { BackendChoice } from './config/schema.js';
 import { registerWasmKernels } from './core/ops/wasm-kernels.js';
+import { HOW_TO_GET_NATIVE, loadNative, NativeUnavailable, type NativeInfo } from './native/addon.js';
+import { NATIVE_BACKEND, registerNativeBackend } from './native/backend.js';
 
 export interface BackendInfo {
   requested: BackendChoice;
-  name: string; // tf.getBackend(): tensorflow | wasm | cpu
+  name: string; // tf.getBackend(): tensorflow | native | wasm | cpu
   package: string; // the npm package that supplied it
   versions: Record<string, string>;
   tried: { package: string; error: string }[]; // what auto skipped, and why
+  native?: NativeInfo; // the native backend's BLAS, kernels and threads, when it runs
 }
 
 export type Importer = (name: string) => Promise<unknown>;
 const defaultImporter: Importer = (name) => import(name);
 
-const NATIVE = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+export interface SelectOptions {
+  importer?: Importer; // tests stand in for a machine without some package
+  threads?: number; // BLAS threads of the native backend (default 1: sweeps use processes)
+  native?: typeof loadNative; // tests stand in for a machine without the addon or OpenBLAS
+  hint?: (line: string) => void; // where the one-time "how to get the native path" line goes
+}
 
-export async function selectBackend(requested: BackendChoice, importer: Importer = defaultImporter): Promise<BackendInfo> {
+const TFJS_NODE = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+export const NATIVE_PACKAGE = 'mmc native (build/mmc_native.node + OpenBLAS)';
+// Set once the hint is printed, so that a sweep's or reproduce's worker processes stay quiet.
+const HINTED = 'MMC_NATIVE_HINTED';
+
+export async function selectBackend(requested: BackendChoice, opts: SelectOptions = {}): Promise<BackendInfo> {
+  const importer = opts.importer ?? defaultImporter;
+  const threads = opts.threads ?? 1;
   const tried: BackendInfo['tried'] = [];
   const versions: Record<string, string> = { ...(tf.version as Record<string, string>) };
-  const done = (pkg: string): BackendInfo => ({ requested, name: tf.getBackend(), package: pkg, versions, tried });
+  const done = (pkg: string, native?: NativeInfo): BackendInfo => ({ requested, name: tf.getBackend(), package: pkg, versions, tried, ...(native ? { native } : {}) });
 
   if (requested === 'auto' || requested === 'tensorflow') {
-    for (const pkg of NATIVE) {
+    for (const pkg of TFJS_NODE) {
       try {
         const mod = (await importer(pkg)) as { version?: Record<string, string> };
         if (await tf.setBackend('tensorflow')) {
@@ -45,6 +62,24 @@ export async function selectBackend(requested: BackendChoice, importer: Importer
           'Install one where its libtensorflow download can succeed: `npm install @tensorflow/tfjs-node` (CPU) or ' +
           '`npm install @tensorflow/tfjs-node-gpu` (CUDA GPU), or use --backend wasm.',
       );
+    }
+  }
+  if (requested === 'auto' || requested === 'native') {
+    try {
+      const { addon, info, notes } = (opts.native ?? loadNative)(threads);
+      registerNativeBackend(addon);
+      if (!(await tf.setBackend(NATIVE_BACKEND))) throw new NativeUnavailable('the native backend did not initialise');
+      await tf.ready();
+      for (const note of notes) (opts.hint ?? stderrLine)(`mmc: ${note}`);
+      return done(NATIVE_PACKAGE, { ...info });
+    } catch (e) {
+      if (!(e instanceof NativeUnavailable)) throw e;
+      tried.push({ package: NATIVE_PACKAGE, error: e.message });
+      if (requested === 'native') throw new UsageError(`backend "native" is not available: ${e.message}; ${HOW_TO_GET_NATIVE}, or use --backend wasm.`);
+      if (process.env[HINTED] !== '1' && process.env.MMC_NATIVE !== 'off') {
+        (opts.hint ?? stderrLine)(`mmc: running on wasm, the slower backend: ${e.message}; ${HOW_TO_GET_NATIVE}.`);
+        process.env[HINTED] = '1';
+      }
     }
   }
   if (requested === 'auto' || requested === 'wasm') {
@@ -69,6 +104,8 @@ export async function selectBackend(requested: BackendChoice, importer: Importer
   if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
   return done('@tensorflow/tfjs-backend-cpu');
 }
+
+const stderrLine = (line: string) => process.stderr.write(`${line}\n`);
 
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);

@@ -9,7 +9,7 @@ const prob = z.number().min(0).max(1);
 
 // Enumerations that the CLI's choices and the commands' types are derived from (config is the
 // lowest layer with no tfjs import; core/ imports these types, never the reverse).
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 /** What replaces a missing modality at evaluation (core/absence.ts). */
 export const PROTOCOLS = ['zero', 'mean', 'substitute'] as const;
 /** The splits a run is evaluated and analysed on. */

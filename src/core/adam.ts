@@ -7,9 +7,11 @@
 // - wasm, fast ops on: one registered kernel per parameter that reads the gradient and the
 //   weights straight from the wasm heap and writes the new weights in a single pass, with the
 //   moments kept as Float32Arrays. It writes a new tensor rather than updating in place, because
-//   the wasm matmul caches packed weights by tensor id.
+//   the wasm matmul caches packed weights by tensor id;
+// - native, fast ops on: the same kernel name, in C (src/native/kernels.ts, native/elementwise.cc).
 import * as tf from '@tensorflow/tfjs';
 import { fastOpsActive } from './ops/dense.js';
+import { ADAM_KERNEL, backendHas } from './ops/kernel-names.js';
 
 export interface AdamOptions {
   beta1: number;
@@ -25,14 +27,13 @@ export interface AdamState {
   moments: { name: string; m: Float32Array; v: Float32Array; shape: number[] }[];
 }
 
-const KERNEL = 'MmcAdamStep';
-
 interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
 }
 
-interface StepAttrs {
+/** The attributes of ADAM_KERNEL (moments are updated in place by the kernel). */
+export interface AdamStepAttrs {
   m: Float32Array;
   v: Float32Array;
   beta1: number;
@@ -48,12 +49,12 @@ function registerWasmKernel(): void {
   if (registered) return;
   registered = true;
   tf.registerKernel({
-    kernelName: KERNEL,
+    kernelName: ADAM_KERNEL,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as unknown as WasmHeapBackend;
       const { p, g } = inputs as { p: tf.TensorInfo; g: tf.TensorInfo };
-      const a = attrs as unknown as StepAttrs;
+      const a = attrs as unknown as AdamStepAttrs;
       const out = b.makeOutput(p.shape, 'float32');
       const pv = b.typedArrayFromHeap(p);
       const gv = b.typedArrayFromHeap(g);
@@ -84,8 +85,8 @@ export class Adam {
   private readonly fast: boolean;
 
   constructor(private readonly params: Map<string, tf.Variable>, private readonly o: AdamOptions) {
-    this.fast = fastOpsActive() && tf.getBackend() === 'wasm';
-    if (this.fast) registerWasmKernel();
+    if (fastOpsActive() && tf.getBackend() === 'wasm') registerWasmKernel();
+    this.fast = fastOpsActive() && backendHas(ADAM_KERNEL); // wasm (above) and native register one
     for (const [name, p] of params) {
       if (this.fast) {
         this.mFast.set(name, new Float32Array(p.size));
@@ -110,8 +111,8 @@ export class Adam {
         const g = grads[p.name];
         if (!g) continue;
         const lr = rate(name);
-        const attrs: StepAttrs = { m: this.mFast.get(name)!, v: this.vFast.get(name)!, beta1, beta2, stepSize: lr / c1, c2, eps, decay: lr * weightDecay };
-        const next = tf.engine().runKernel(KERNEL, { p, g }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const attrs: AdamStepAttrs = { m: this.mFast.get(name)!, v: this.vFast.get(name)!, beta1, beta2, stepSize: lr / c1, c2, eps, decay: lr * weightDecay };
+        const next = tf.engine().runKernel(ADAM_KERNEL, { p, g }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
         p.assign(next);
         next.dispose();
       }

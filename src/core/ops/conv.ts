@@ -9,7 +9,7 @@
 // - max-pooling keeps tf.maxPool: its gradient kernel is replaced on wasm (wasm-kernels.ts).
 // Elsewhere: the stock fused op and its stock gradient.
 import * as tf from '@tensorflow/tfjs';
-import { fastOpsActive } from './dense.js';
+import { fastOpsActive, reluGrad } from './dense.js';
 
 type CustomFunc = Parameters<typeof tf.customGrad>[0];
 
@@ -36,7 +36,7 @@ export function convInputGrad(dz: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
 function fastConv(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, inputGrad: boolean): tf.Tensor4D {
   const forward = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D) => tf.fused.conv2d({ x: xi, filter: wi, bias: bi, strides: 1, pad: 'same', activation: 'relu' });
   const grads = (dy: tf.Tensor4D, y: tf.Tensor4D, xv: tf.Tensor4D, wv: tf.Tensor4D) => {
-    const dz = tf.mul(dy, tf.step(y)) as tf.Tensor4D; // ReLU'(0) = 0, as stock autodiff
+    const dz = reluGrad(dy, y);
     return { dw: convFilterGrad(xv, dz, wv.shape[0], wv.shape[1]), db: tf.sum(dz, [0, 1, 2]), dx: inputGrad ? convInputGrad(dz, wv) : null };
   };
   if (inputGrad) {

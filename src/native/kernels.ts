@@ -1,0 +1,238 @@
+// tfjs kernels of the native backend: each reads its inputs' Float32Arrays from the cpu backend's
+// store, calls the addon, and returns a new tensor. A case a kernel does not cover (another dtype,
+// a broadcast it does not implement, an activation it lacks) goes to tfjs's cpu kernel, so every
+// op stays correct and only the hot forms are native.
+import * as tf from '@tensorflow/tfjs';
+import type { AdamStepAttrs } from '../core/adam.js';
+import { ADAM_KERNEL, RELU_GRAD_KERNEL } from '../core/ops/kernel-names.js';
+import type { NativeAddon } from './addon.js';
+
+export interface CpuLikeBackend {
+  data: { get(dataId: object): { values?: unknown } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
+}
+
+type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+type Kernel = (args: Args) => tf.TensorInfo | tf.TensorInfo[];
+
+export const f32 = (backend: unknown, t: tf.TensorInfo): Float32Array => (backend as CpuLikeBackend).data.get(t.dataId).values as Float32Array;
+export const output = (backend: unknown, shape: number[], values: Float32Array): tf.TensorInfo => (backend as CpuLikeBackend).makeTensorInfo(shape, 'float32', values);
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+const allF32 = (...ts: (tf.TensorInfo | undefined)[]) => ts.every((t) => !t || t.dtype === 'float32');
+
+/** The cpu backend's kernel, for the cases a native kernel leaves to it. */
+export function cpuKernel(name: string): Kernel {
+  const k = tf.getKernel(name, 'cpu');
+  if (!k) throw new Error(`tfjs cpu backend has no ${name} kernel`);
+  return k.kernelFunc as unknown as Kernel;
+}
+
+interface MatMulPlan {
+  m: number;
+  n: number;
+  k: number;
+  batch: number;
+  strideA: number;
+  strideB: number;
+  outShape: number[];
+}
+
+/** Sizes of a (batched) matmul that one strided GEMM loop can run; null for other broadcasts. */
+export function planMatMul(a: number[], b: number[], transposeA: boolean, transposeB: boolean): MatMulPlan | null {
+  if (a.length < 2 || b.length < 2) return null;
+  const [ar, br] = [a.length, b.length];
+  const m = transposeA ? a[ar - 1] : a[ar - 2];
+  const k = transposeA ? a[ar - 2] : a[ar - 1];
+  const kb = transposeB ? b[br - 1] : b[br - 2];
+  const n = transposeB ? b[br - 2] : b[br - 1];
+  if (k !== kb) return null; // the cpu kernel raises tfjs's own error
+  const outerA = a.slice(0, -2);
+  const outerB = b.slice(0, -2);
+  const [batchA, batchB] = [size(outerA), size(outerB)];
+  let outer: number[];
+  try {
+    outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
+  } catch {
+    return null;
+  }
+  const batch = Math.max(batchA, batchB);
+  if (size(outer) !== batch || !(batchA === batchB || batchA === 1 || batchB === 1)) return null;
+  return { m, n, k, batch, strideA: batchA === 1 ? 0 : m * k, strideB: batchB === 1 ? 0 : k * n, outShape: [...outer, m, n] };
+}
+
+interface BinaryPlan {
+  rows: number;
+  cols: number;
+  mode: number; // native/elementwise.cc Binary: 0 same shape, 1 b a row, 2 a a row, 3 b scalar, 4 a scalar, 5 b a column, 6 a a column
+  outShape: number[];
+}
+
+/** The broadcast forms the C binary kernel runs; null for the others (cpu kernel). */
+export function planBinary(a: number[], b: number[]): BinaryPlan | null {
+  let out: number[];
+  try {
+    out = tf.backend_util.assertAndGetBroadcastShape(a, b);
+  } catch {
+    return null;
+  }
+  const [na, nb, no] = [size(a), size(b), size(out)];
+  const trailing = (small: number[]) => {
+    const s = small.slice(small.findIndex((d) => d !== 1));
+    return s.length > 0 && s.every((d, i) => d === out[out.length - s.length + i]);
+  };
+  if (na === no && nb === no) return { rows: 1, cols: no, mode: 0, outShape: out };
+  if (nb === 1 && na === no) return { rows: 1, cols: no, mode: 3, outShape: out };
+  if (na === 1 && nb === no) return { rows: 1, cols: no, mode: 4, outShape: out };
+  if (na === no && nb > 0 && trailing(b)) return { rows: no / nb, cols: nb, mode: 1, outShape: out };
+  if (nb === no && na > 0 && trailing(a)) return { rows: no / na, cols: na, mode: 2, outShape: out };
+  // [..., r, 1] against [..., r, c]: one value per row of the innermost dimension.
+  const column = (small: number[]) => {
+    const padded = [...new Array(out.length - small.length).fill(1), ...small];
+    return out.length >= 2 && padded[out.length - 1] === 1 && padded.slice(0, -1).every((d, i) => d === out[i]);
+  };
+  const c = out[out.length - 1];
+  if (na === no && nb > 1 && column(b)) return { rows: no / c, cols: c, mode: 5, outShape: out };
+  if (nb === no && na > 1 && column(a)) return { rows: no / c, cols: c, mode: 6, outShape: out };
+  return null;
+}
+
+/** x[begin : begin + size] (any rank), copied in runs of the innermost dimension. */
+export function sliceValues(x: Float32Array, shape: number[], begin: number[], sz: number[]): Float32Array {
+  const out = new Float32Array(size(sz));
+  if (out.length === 0) return out;
+  const r = shape.length;
+  const strides = tf.util.computeStrides(shape);
+  const run = sz[r - 1];
+  const idx = new Array(Math.max(r - 1, 0)).fill(0);
+  for (let o = 0; o < out.length; o += run) {
+    let off = begin[r - 1];
+    for (let d = 0; d < r - 1; d++) off += (begin[d] + idx[d]) * strides[d];
+    out.set(x.subarray(off, off + run), o);
+    for (let d = r - 2; d >= 0; d--) {
+      if (++idx[d] < sz[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelFunc: Kernel }[] {
+  const matmul = (args: Args, bias: tf.TensorInfo | undefined, act: number): tf.TensorInfo | null => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    if (!allF32(a, b, bias)) return null;
+    const p = planMatMul(a.shape, b.shape, transposeA, transposeB);
+    if (!p) return null;
+    if (bias && size(bias.shape) !== p.n) return null;
+    const out = new Float32Array(p.batch * p.m * p.n);
+    addon.gemm(transposeA, transposeB, p.m, p.n, p.k, f32(args.backend, a), f32(args.backend, b), out, p.batch, p.strideA, p.strideB, p.m * p.n, false);
+    if (bias || act) addon.biasAct(out, bias ? f32(args.backend, bias) : null, p.batch * p.m, p.n, act);
+    return output(args.backend, p.outShape, out);
+  };
+
+  const batchMatMul: Kernel = (args) => matmul(args, undefined, 0) ?? cpuKernel('BatchMatMul')(args);
+
+  const fusedMatMul: Kernel = (args) => {
+    const { bias, preluActivationWeights } = args.inputs as { bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
+    const activation = (args.attrs as { activation?: string }).activation ?? 'linear';
+    const act = activation === 'linear' ? 0 : activation === 'relu' ? 1 : -1;
+    const done = act >= 0 && !preluActivationWeights ? matmul(args, bias, act) : null;
+    return done ?? cpuKernel('_FusedMatMul')(args);
+  };
+
+  // Sum over leading axes (e.g. a bias gradient, axis 0): one pass; other reductions: cpu.
+  const sum: Kernel = (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+    const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((ax, i) => ax === i);
+    if (x.dtype !== 'float32' || !leading) return cpuKernel('Sum')(args);
+    const rows = size(x.shape.slice(0, axes.length));
+    const rest = x.shape.slice(axes.length);
+    const out = new Float32Array(size(rest));
+    addon.sumRows(f32(args.backend, x), rows, out.length, out);
+    return output(args.backend, keepDims ? [...axes.map(() => 1), ...rest] : rest, out);
+  };
+
+  const adamStep: Kernel = (args) => {
+    const { p, g } = args.inputs as { p: tf.TensorInfo; g: tf.TensorInfo };
+    const a = args.attrs as unknown as AdamStepAttrs;
+    const out = new Float32Array(size(p.shape));
+    addon.adam(f32(args.backend, p), f32(args.backend, g), a.m, a.v, out, a.beta1, a.beta2, a.stepSize, a.c2, a.eps, a.decay);
+    return output(args.backend, p.shape, out);
+  };
+
+  // dy · [y > 0]: the ReLU gradient of mmc's dense and conv layers in one pass (two kernels in tfjs).
+  const reluGrad: Kernel = (args) => {
+    const { dy, y } = args.inputs as { dy: tf.TensorInfo; y: tf.TensorInfo };
+    const out = new Float32Array(size(y.shape));
+    addon.reluGrad(f32(args.backend, dy), f32(args.backend, y), out);
+    return output(args.backend, y.shape, out);
+  };
+
+  const binary = (name: string, op: number): Kernel => (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const p = a.dtype === 'float32' && b.dtype === 'float32' ? planBinary(a.shape, b.shape) : null;
+    if (!p) return cpuKernel(name)(args);
+    const out = new Float32Array(p.rows * p.cols);
+    addon.binary(op, f32(args.backend, a), f32(args.backend, b), out, p.rows, p.cols, p.mode);
+    return output(args.backend, p.outShape, out);
+  };
+
+  const unary = (name: string, op: number): Kernel => (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const alpha = (args.attrs as { alpha?: number } | undefined)?.alpha ?? 0; // Step's value at x ≤ 0
+    if (x.dtype !== 'float32' || alpha !== 0) return cpuKernel(name)(args);
+    const out = new Float32Array(size(x.shape));
+    addon.unary(op, f32(args.backend, x), out);
+    return output(args.backend, x.shape, out);
+  };
+
+  const slice: Kernel = (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { begin, size: sz } = args.attrs as { begin: number | number[]; size: number | number[] };
+    if (x.dtype !== 'float32') return cpuKernel('Slice')(args);
+    const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, sz);
+    tf.slice_util.assertParamsValid(x as unknown as tf.Tensor, b, s);
+    return output(args.backend, s, sliceValues(f32(args.backend, x), x.shape, b, s));
+  };
+
+  // The gradient of concat: slices along one axis (the cpu kernel's generic slice took ~47 ms per MLP step).
+  const splitV: Kernel = (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { numOrSizeSplits, axis } = args.attrs as { numOrSizeSplits: number | number[]; axis: number };
+    if (x.dtype !== 'float32') return cpuKernel('SplitV')(args);
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, numOrSizeSplits, ax);
+    const begin = new Array(x.shape.length).fill(0);
+    const values = f32(args.backend, x);
+    return sizes.map((s) => {
+      const sz = x.shape.slice();
+      sz[ax] = s;
+      const piece = output(args.backend, sz, sliceValues(values, x.shape, begin, sz));
+      begin[ax] += s;
+      return piece;
+    });
+  };
+
+  return [
+    { kernelName: 'Add', kernelFunc: binary('Add', 0) },
+    { kernelName: 'Sub', kernelFunc: binary('Sub', 1) },
+    { kernelName: 'Multiply', kernelFunc: binary('Multiply', 2) },
+    { kernelName: 'RealDiv', kernelFunc: binary('RealDiv', 3) },
+    { kernelName: 'Relu', kernelFunc: unary('Relu', 0) },
+    { kernelName: 'Exp', kernelFunc: unary('Exp', 1) },
+    { kernelName: 'Neg', kernelFunc: unary('Neg', 2) },
+    { kernelName: 'Step', kernelFunc: unary('Step', 3) },
+    { kernelName: 'Log', kernelFunc: unary('Log', 4) },
+    { kernelName: 'Square', kernelFunc: unary('Square', 5) },
+    { kernelName: 'Sqrt', kernelFunc: unary('Sqrt', 6) },
+    { kernelName: 'Slice', kernelFunc: slice },
+    { kernelName: 'SplitV', kernelFunc: splitV },
+    { kernelName: 'BatchMatMul', kernelFunc: batchMatMul },
+    { kernelName: '_FusedMatMul', kernelFunc: fusedMatMul },
+    { kernelName: 'Sum', kernelFunc: sum },
+    { kernelName: ADAM_KERNEL, kernelFunc: adamStep },
+    { kernelName: RELU_GRAD_KERNEL, kernelFunc: reluGrad },
+  ];
+}
