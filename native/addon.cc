@@ -96,6 +96,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   mmc_register_blas(env, exports);
   mmc_register_elementwise(env, exports);
   mmc_register_conv(env, exports);
+  mmc_register_dense(env, exports);
   return exports;
 }
 

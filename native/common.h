@@ -42,3 +42,4 @@ void mmc_sgemm(bool transA, bool transB, int m, int n, int k, float alpha, const
 void mmc_register_blas(napi_env env, napi_value exports);
 void mmc_register_elementwise(napi_env env, napi_value exports);
 void mmc_register_conv(napi_env env, napi_value exports);
+void mmc_register_dense(napi_env env, napi_value exports);

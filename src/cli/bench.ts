@@ -6,7 +6,8 @@ import type { BackendChoice } from '../config/schema.js';
 import { runBench, runReference, type BenchModel, type BenchResult, type ReferenceResult } from '../commands/bench.js';
 import { setFastOps } from '../core/ops/dense.js';
 import { UsageError } from '../errors.js';
-import { backendOption, printJson, quietOption } from './common.js';
+import type { NativeInfo } from '../native/addon.js';
+import { backendOption, parseThreads, printJson, quietOption, threadsOption } from './common.js';
 
 interface BenchOpts {
   model: BenchModel;
@@ -21,7 +22,22 @@ interface BenchOpts {
   stock?: boolean;
   workers: string;
   python: string;
+  threads?: string;
+  machineEnv?: boolean; // internal: this process is the "both unset" half of --reference
 }
+
+/** The OpenBLAS settings a machine may set for every program (numpy reads them too). */
+const BLAS_ENV = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'] as const;
+
+type BenchOut = {
+  mmc?: BenchResult;
+  blas?: NativeInfo;
+  workers?: { count: number; each: BenchResult[]; total_samples_per_s: number };
+  reference?: ReferenceResult[];
+  ratio?: number;
+  blas_env?: Partial<Record<(typeof BLAS_ENV)[number], string>>; // as set when the command started
+  unset?: { mmc: BenchResult; reference: ReferenceResult[]; ratio: number }; // the same pair with BLAS_ENV unset
+};
 
 const MMC_BIN = fileURLToPath(new URL('../../../bin/mmc', import.meta.url));
 
@@ -33,17 +49,20 @@ function positiveInt(flag: string, v: string): number {
 
 /** W copies of this benchmark at once, each its own process (wasm is one thread per process). */
 async function runWorkers(w: number, args: string[]): Promise<BenchResult[]> {
-  const runs = Array.from({ length: w }, () =>
-    new Promise<BenchResult>((resolve, reject) => {
-      const p = spawn(process.execPath, [MMC_BIN, 'bench', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      p.stdout.on('data', (d) => (out += d));
-      p.stderr.on('data', (d) => (err += d));
-      p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out).mmc as BenchResult) : reject(new Error(`worker exited ${code}: ${err.trim()}`))));
-    }),
-  );
+  const runs = Array.from({ length: w }, () => benchChild(args, process.env).then((o) => o.mmc!));
   return Promise.all(runs);
+}
+
+/** `mmc bench ARGS --json` in a child process with the given environment. */
+function benchChild(args: string[], env: NodeJS.ProcessEnv): Promise<BenchOut> {
+  return new Promise<BenchOut>((resolve, reject) => {
+    const p = spawn(process.execPath, [MMC_BIN, 'bench', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as BenchOut) : reject(new Error(`bench process exited ${code}: ${err.trim()}`))));
+  });
 }
 
 export function benchCommand(): Command {
@@ -59,8 +78,10 @@ export function benchCommand(): Command {
     .option('--profile', 'list the kernels that take the most time')
     .option('--stock', 'turn mmc\'s fast kernels off (stock tfjs autodiff and Adam ops)')
     .option('--workers <w>', 'run W benchmark processes at once and add up their throughput', '1')
+    .addOption(threadsOption())
     .option('--json', 'print the result as JSON')
     .addOption(quietOption())
+    .addOption(new Option('--machine-env').hideHelp())
     .action(async (o: BenchOpts) => {
       const model = o.model;
       const steps = positiveInt('--steps', o.steps ?? (model === 'mlp' ? '200' : '50'));
@@ -69,17 +90,21 @@ export function benchCommand(): Command {
       const workers = positiveInt('--workers', o.workers);
       if (o.reference && model !== 'mlp') throw new UsageError('--reference exists for --model mlp only (the numpy reference is the MLP)');
 
-      const out: { mmc?: BenchResult; workers?: { count: number; each: BenchResult[]; total_samples_per_s: number }; reference?: ReferenceResult[]; ratio?: number } = {};
+      const threads = parseThreads(o.threads);
+      const out: BenchOut = {};
+      const blasEnv = Object.fromEntries(BLAS_ENV.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
+      const args = ['--model', model, '--steps', String(steps), '--batch', String(batch), '--warmup', String(warmup), '--backend', o.backend, '--threads', String(threads), ...(o.stock ? ['--stock'] : [])];
+      // The backend first: the native backend may settle OPENBLAS_CORETYPE, which the reference then shares.
+      const backend = workers > 1 ? null : await selectBackend(o.backend, { threads });
       const refs: ReferenceResult[] = [];
       if (o.reference) refs.push(runReference(steps, batch, o.python));
       if (workers > 1) {
-        const args = ['--model', model, '--steps', String(steps), '--batch', String(batch), '--warmup', String(warmup), '--backend', o.backend, ...(o.stock ? ['--stock'] : [])];
         const each = await runWorkers(workers, args);
         out.workers = { count: workers, each, total_samples_per_s: each.reduce((s, r) => s + r.samples_per_s, 0) };
       } else {
-        const backend = await selectBackend(o.backend);
+        if (backend!.native) out.blas = backend!.native;
         setFastOps(o.stock ? 'off' : 'auto');
-        if (!o.quiet) process.stderr.write(`mmc bench: ${model} on ${backend.name}${o.stock ? ' (stock kernels)' : ''}, batch ${batch}, ${steps} steps\n`);
+        if (!o.quiet) process.stderr.write(`mmc bench: ${model} on ${backend!.name}${o.stock ? ' (stock kernels)' : ''}, batch ${batch}, ${steps} steps\n`);
         out.mmc = await runBench({ model, steps, batch, warmup, profile: !!o.profile, seed: 0 });
       }
       if (o.reference) {
@@ -88,12 +113,22 @@ export function benchCommand(): Command {
         const refRate = refs.reduce((s, r) => s + r.samples_per_s, 0) / refs.length;
         const mine = out.mmc ? out.mmc.samples_per_s : out.workers!.total_samples_per_s;
         out.ratio = Math.round((mine / refRate) * 1000) / 1000;
+        out.blas_env = blasEnv;
+        // Like for like both ways: the machine's OpenBLAS settings apply to mmc and numpy alike
+        // above; here the same pair runs again in a fresh process with them unset.
+        if (Object.keys(blasEnv).length > 0 && workers === 1 && !o.machineEnv) {
+          const env = { ...process.env };
+          for (const k of BLAS_ENV) delete env[k];
+          const child = await benchChild([...args, '--reference', '--python', o.python, '--machine-env', '-q'], env);
+          out.unset = { mmc: child.mmc!, reference: child.reference!, ratio: child.ratio! };
+        }
       }
       if (o.json) return printJson(out);
       const lines: string[] = [];
       const r = out.mmc;
       if (r) {
         lines.push(`mmc ${r.model} on ${r.backend}${r.fast_ops ? ' (fast kernels)' : ' (stock kernels)'}: ${r.ms_per_step} ms/step, ${r.samples_per_s} samples/s (batch ${r.batch}, ${r.steps} steps, ${r.params} parameters)`);
+        if (out.blas) lines.push(`BLAS: ${out.blas.blas_config} (${out.blas.blas_core} kernels, ${out.blas.threads} thread${out.blas.threads === 1 ? '' : 's'})`);
         lines.push(`numTensors ${r.num_tensors.start} → ${r.num_tensors.end}; RSS ${r.rss_mb.start} → ${r.rss_mb.end} MB, peak ${r.rss_mb.peak} MB`);
         if (r.profile) {
           lines.push('kernel                      ms/step  calls/step');
@@ -105,7 +140,9 @@ export function benchCommand(): Command {
       }
       if (out.reference) {
         lines.push(`numpy reference (1 BLAS thread): ${out.reference.map((x) => `${x.ms_per_step} ms/step ${x.samples_per_s} samples/s`).join('; then ')}`);
-        lines.push(`ratio mmc / reference: ${out.ratio}`);
+        const set = Object.entries(out.blas_env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+        lines.push(`ratio mmc / reference: ${out.ratio}${set ? ` (both with ${set})` : ' (neither OPENBLAS_CORETYPE nor OPENBLAS_L2_SIZE set)'}`);
+        if (out.unset) lines.push(`with both unset: mmc ${out.unset.mmc.samples_per_s} samples/s, reference ${out.unset.reference.map((x) => x.samples_per_s).join(' then ')}: ratio ${out.unset.ratio}`);
       }
       process.stdout.write(lines.join('\n') + '\n');
     });

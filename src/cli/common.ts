@@ -13,6 +13,7 @@ import { createLogger } from '../run/logger.js';
 export interface CommonOpts {
   runsDir: string;
   backend?: string;
+  threads?: string;
   json?: boolean;
   quiet?: boolean;
   logLevel: string;
@@ -21,6 +22,16 @@ export interface CommonOpts {
 
 /** --backend NAME, one of the config's backends. */
 export const backendOption = (help = 'tfjs backend (overrides the config)') => new Option('--backend <name>', help).choices([...BACKENDS]);
+/** --threads N: BLAS threads of the native backend for one run (sweeps use processes: --workers). */
+export const threadsOption = () => new Option('--threads <n>', 'BLAS threads for the native backend (default 1; for a sweep use --workers)');
+
+/** The --threads value: a whole number 1–256, or 1 when absent. */
+export function parseThreads(v: string | undefined): number {
+  if (v === undefined) return 1;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 256) throw new UsageError(`--threads ${v}: expected a whole number from 1 to 256`);
+  return Number(v);
+}
+
 /** --split for the verbs that read a run (default: the config's eval.split). */
 export const splitOption = (verb: string) => new Option('--split <split>', `split to ${verb} (default: the config's eval.split)`).choices([...EVAL_SPLITS]);
 /** --checkpoint best|last for the verbs that read a run (default: the config's train.select). */
@@ -33,6 +44,7 @@ export function addCommonOptions(cmd: Command): Command {
   return cmd
     .option('--runs-dir <dir>', 'where run folders live', 'runs')
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option('--json', 'print the result as JSON on standard out')
     .addOption(quietOption())
     .addOption(new Option('--log-level <level>', 'log level on standard error').choices(['debug', 'info', 'warn', 'error']).default('info'))
@@ -94,7 +106,7 @@ function installSignalHandlers(log: { warn: (msg: string) => void }): void {
 }
 
 export async function buildContext(config: Config, configPath: string | null, o: CommonOpts, argv: string[]): Promise<RunContext> {
-  const backend = await selectBackend(config.backend);
+  const backend = await selectBackend(config.backend, { threads: parseThreads(o.threads) });
   const logOpts = { level: o.logLevel, quiet: o.quiet };
   const log = createLogger(logOpts);
   installSignalHandlers(log);

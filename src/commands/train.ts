@@ -122,7 +122,11 @@ async function trainLocked(ctx: RunContext, o: TrainOptions, folder: RunFolder, 
 async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: { config: Config; dataset: ReturnType<typeof dataFor>; spec: ReturnType<typeof modelSpec>; binary: boolean }): Promise<TrainResult> {
   const { config, dataset, spec, binary } = c;
   const log = ctx.makeLogger(folder.path('log.jsonl'));
-  log.info({ backend: ctx.backend.name, package: ctx.backend.package, tfjs: ctx.backend.versions['tfjs-core'], skipped: ctx.backend.tried.map((t) => t.package) }, `backend ${ctx.backend.name}`);
+  const blas = ctx.backend.native;
+  log.info(
+    { backend: ctx.backend.name, package: ctx.backend.package, tfjs: ctx.backend.versions['tfjs-core'], skipped: ctx.backend.tried.map((t) => t.package), ...(blas ? { blas: blas.blas_config, blas_core: blas.blas_core, threads: blas.threads } : {}) },
+    `backend ${ctx.backend.name}${blas ? ` (${blas.blas_core} kernels, ${blas.threads} thread${blas.threads === 1 ? '' : 's'})` : ''}`,
+  );
   writeJsonAtomic(folder.path('env.json'), { ...captureEnv(ctx.backend, config.seed, dataset.hash, MMC_VERSION), ...(dataset.info ? { dataset_info: dataset.info } : {}) });
 
   const rng = new Rng(config.seed);

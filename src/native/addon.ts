@@ -13,6 +13,7 @@ export interface NativeAddon {
   cpuFeatures(): CpuFeatures;
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, batch: number, strideA: number, strideB: number, strideC: number, accumulate: boolean): void;
   biasAct(c: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: number): void;
+  denseGrad(dy: Float32Array, y: Float32Array, x: Float32Array, w: Float32Array, dw: Float32Array, db: Float32Array, dx: Float32Array | null, rows: number, inDim: number, outDim: number, relu: boolean): void;
   reluGrad(dy: Float32Array, y: Float32Array, out: Float32Array): void;
   sumRows(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, rows: number, cols: number, mode: number): void;

@@ -4,7 +4,7 @@
 // op stays correct and only the hot forms are native.
 import * as tf from '@tensorflow/tfjs';
 import type { AdamStepAttrs } from '../core/adam.js';
-import { ADAM_KERNEL, RELU_GRAD_KERNEL } from '../core/ops/kernel-names.js';
+import { ADAM_KERNEL, DENSE_GRAD_KERNEL, RELU_GRAD_KERNEL } from '../core/ops/kernel-names.js';
 import type { NativeAddon } from './addon.js';
 
 export interface CpuLikeBackend {
@@ -188,6 +188,20 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     return output(args.backend, x.shape, out);
   };
 
+  const denseGrad: Kernel = (args) => {
+    const { dy, y, x, w } = args.inputs as Record<'dy' | 'y' | 'x' | 'w', tf.TensorInfo>;
+    const { relu, inputGrad } = args.attrs as { relu: boolean; inputGrad: boolean };
+    const [rows, inDim] = x.shape;
+    const outDim = w.shape[1];
+    const dw = new Float32Array(inDim * outDim);
+    const db = new Float32Array(outDim);
+    const dx = inputGrad ? new Float32Array(rows * inDim) : null;
+    const b = args.backend;
+    addon.denseGrad(f32(b, dy), f32(b, y), f32(b, x), f32(b, w), dw, db, dx, rows, inDim, outDim, relu);
+    const outs = [output(b, w.shape, dw), output(b, [outDim], db)];
+    return dx ? [...outs, output(b, x.shape, dx)] : outs;
+  };
+
   const slice: Kernel = (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { begin, size: sz } = args.attrs as { begin: number | number[]; size: number | number[] };
@@ -234,5 +248,6 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     { kernelName: 'Sum', kernelFunc: sum },
     { kernelName: ADAM_KERNEL, kernelFunc: adamStep },
     { kernelName: RELU_GRAD_KERNEL, kernelFunc: reluGrad },
+    { kernelName: DENSE_GRAD_KERNEL, kernelFunc: denseGrad },
   ];
 }

@@ -26,7 +26,7 @@ export function captureEnv(backend: BackendInfo, seed: number, datasetHash: stri
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     cpu: { model: cpus[0]?.model ?? 'unknown', cores: cpus.length },
     memory_gb: Math.round(os.totalmem() / 2 ** 30),
-    backend: { requested: backend.requested, name: backend.name, package: backend.package, skipped: backend.tried },
+    backend: { requested: backend.requested, name: backend.name, package: backend.package, skipped: backend.tried, ...(backend.native ? { native: backend.native } : {}) },
     versions: backend.versions,
     git_commit: gitCommit(),
     seed,

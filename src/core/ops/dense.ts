@@ -5,7 +5,7 @@
 // speed, so there the backward pass passes transpose flags instead; it also has a one-pass ReLU
 // gradient kernel. On other backends: stock ops, unless forced for tests.
 import * as tf from '@tensorflow/tfjs';
-import { RELU_GRAD_KERNEL, backendHas } from './kernel-names.js';
+import { DENSE_GRAD_KERNEL, RELU_GRAD_KERNEL, backendHas } from './kernel-names.js';
 
 type CustomFunc = Parameters<typeof tf.customGrad>[0];
 type Saved = tf.Tensor[];
@@ -47,6 +47,10 @@ interface Grads {
 }
 
 function backward(dy: tf.Tensor2D, y: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tensor2D, relu: boolean, inputGrad: boolean): Grads {
+  if (backendHas(DENSE_GRAD_KERNEL)) {
+    const [dw, db, dx] = tf.engine().runKernel(DENSE_GRAD_KERNEL, { dy, y, x, w }, { relu, inputGrad }) as tf.Tensor[];
+    return { dw, db, dx: dx ?? null };
+  }
   const dz = relu ? reluGrad(dy, y) : dy;
   return {
     dw: matMulT(x, dz, true, false),

@@ -6,5 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 export const ADAM_KERNEL = 'MmcAdamStep';
 /** dy · [y > 0], the gradient through a ReLU from its output: inputs {dy, y}. */
 export const RELU_GRAD_KERNEL = 'MmcReluGrad';
+/** A dense layer's backward pass: inputs {dy, y, x, w}, attrs {relu, inputGrad}; returns [dW, db] or [dW, db, dx]. */
+export const DENSE_GRAD_KERNEL = 'MmcDenseGrad';
 
 export const backendHas = (kernel: string): boolean => tf.getKernel(kernel, tf.getBackend()) !== undefined;

@@ -1,5 +1,6 @@
 // env.json: what ran where (node, tfjs and backend versions, CPU, git commit, seed, dataset hash).
 import type { BackendInfo } from '../../backend.js';
+import type { NativeInfo } from '../../native/addon.js';
 import { readOptionalRecord, type Shape } from './read.js';
 
 export type EnvJson = {
@@ -8,7 +9,8 @@ export type EnvJson = {
   platform: string;
   cpu: { model: string; cores: number };
   memory_gb: number;
-  backend: { requested: BackendInfo['requested']; name: string; package: string; skipped: BackendInfo['tried'] };
+  // native: which BLAS library, kernels (core name) and threads ran, when the native backend ran.
+  backend: { requested: BackendInfo['requested']; name: string; package: string; skipped: BackendInfo['tried']; native?: NativeInfo };
   versions: Record<string, string>;
   git_commit: string | null;
   seed: number;
