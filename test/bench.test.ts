@@ -10,7 +10,7 @@ function mmc(args: string[]) {
 }
 
 test('bench mlp --reference --json reports mmc, the numpy reference and their ratio', () => {
-  const r = mmc(['--model', 'mlp', '--steps', '3', '--warmup', '1', '--batch', '32', '--reference', '--json']);
+  const r = mmc(['--model', 'mlp', '--steps', '3', '--warmup', '1', '--batch', '32', '--reference', '--json', '--backend', 'wasm']);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.mmc.model, 'mlp');
@@ -27,7 +27,7 @@ test('bench mlp --reference --json reports mmc, the numpy reference and their ra
 });
 
 test('bench conv --profile trains the LeNet-style encoder on wasm and lists kernels', () => {
-  const r = mmc(['--model', 'conv', '--steps', '2', '--warmup', '1', '--batch', '8', '--profile']);
+  const r = mmc(['--model', 'conv', '--steps', '2', '--warmup', '1', '--batch', '8', '--profile', '--backend', 'wasm']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /mmc conv on wasm \(fast kernels\)/);
   assert.match(r.stdout, /Conv2DBackpropFilter/);

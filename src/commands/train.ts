@@ -13,7 +13,7 @@ import { disposeSplit, toTensors, type TensorSplit } from '../core/tensors.js';
 import { writeFileAtomic, writeJsonAtomic, appendJsonl, filterJsonl } from '../run/atomic.js';
 import { checkpointDir, loadCheckpoint, readCheckpointSpec, saveCheckpoint } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
-import { readSummary, type RunSummary } from '../run/records/index.js';
+import { readEnv, readSummary, type RunSummary } from '../run/records/index.js';
 import { captureEnv } from '../run/env.js';
 import { createProgress } from '../run/progress.js';
 import { writeMetricsCsv } from '../run/metrics-csv.js';
@@ -127,6 +127,15 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
     { backend: ctx.backend.name, package: ctx.backend.package, tfjs: ctx.backend.versions['tfjs-core'], skipped: ctx.backend.tried.map((t) => t.package), ...(blas ? { blas: blas.blas_config, blas_core: blas.blas_core, threads: blas.threads } : {}) },
     `backend ${ctx.backend.name}${blas ? ` (${blas.blas_core} kernels, ${blas.threads} thread${blas.threads === 1 ? '' : 's'})` : ''}`,
   );
+  // Same seed and backend → same run; a resume on another backend goes on with other kernels
+  // (float rounding differs), which the user should know (runs begun on wasm before native existed).
+  const before = o.resume ? readEnv(folder.path('env.json'))?.backend?.name : undefined;
+  if (before && before !== ctx.backend.name) {
+    log.warn(
+      { began_on: before, now: ctx.backend.name },
+      `this run began on the ${before} backend and resumes on ${ctx.backend.name}: later epochs use other kernels (float rounding differs); for the same backend use --backend ${before}`,
+    );
+  }
   writeJsonAtomic(folder.path('env.json'), { ...captureEnv(ctx.backend, config.seed, dataset.hash, MMC_VERSION), ...(dataset.info ? { dataset_info: dataset.info } : {}) });
 
   const rng = new Rng(config.seed);
