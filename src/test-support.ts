@@ -6,10 +6,22 @@ import type { Config } from './config/schema.js';
 import * as tf from '@tensorflow/tfjs';
 import { FusionModel, type FusionType, type ModelSpec } from './core/model.js';
 import { Rng } from './core/rng.js';
+import { loadNative, NativeUnavailable } from './native/addon.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const QUICK_CONFIG = fileURLToPath(new URL('../../configs/synthetic/quick.yaml', import.meta.url));
 export const MMC_BIN = fileURLToPath(new URL('../../bin/mmc', import.meta.url));
+
+/** What `--backend auto` picks on this machine (no tfjs-node here): native when it loads, else wasm. */
+export function autoBackend(): 'native' | 'wasm' {
+  try {
+    loadNative(1);
+    return 'native';
+  } catch (e) {
+    if (e instanceof NativeUnavailable) return 'wasm';
+    throw e;
+  }
+}
 
 export async function useBackend(name: 'wasm' | 'cpu' = 'wasm'): Promise<void> {
   await selectBackend(name);

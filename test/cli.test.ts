@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { MMC_BIN, QUICK_CONFIG, REPO_ROOT } from '../src/test-support.js';
+import { autoBackend, MMC_BIN, QUICK_CONFIG, REPO_ROOT } from '../src/test-support.js';
 
 function mmc(args: string[]) {
   const r = spawnSync(process.execPath, [MMC_BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
@@ -31,7 +31,8 @@ test('train --json then eval --missing-modality audio --json: the run folder hol
   assert.equal(t.code, 0, t.stderr);
   const out = JSON.parse(t.stdout);
   assert.equal(out.status, 'finished');
-  assert.match(t.stderr, /backend wasm/);
+  const backend = autoBackend();
+  assert.match(t.stderr, new RegExp(`backend ${backend}`));
   const dir = out.run as string;
   assert.match(dir, /\/\d{8}-\d{6}-train-quick-[0-9a-f]{6}$/);
   for (const f of ['run.json', 'config.yaml', 'env.json', 'metrics.jsonl', 'summary.json', 'log.jsonl', 'checkpoints/last/model.json', 'checkpoints/last/weights.bin', 'checkpoints/last/optimizer.json', 'checkpoints/last/state.json', 'checkpoints/best/weights.bin']) {
@@ -41,10 +42,11 @@ test('train --json then eval --missing-modality audio --json: the run folder hol
   assert.equal(metrics.length, 3);
   for (const k of ['train_loss', 'train_acc', 'val_loss', 'val_acc', 'samples_per_s', 'num_tensors']) assert.equal(typeof metrics[0][k], 'number', k);
   const env = JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8'));
-  assert.equal(env.backend.name, 'wasm');
+  assert.equal(env.backend.name, backend);
+  if (backend === 'native') assert.equal(env.backend.native.threads, 1);
   assert.match(env.dataset_hash, /^[0-9a-f]{64}$/);
   assert.equal(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status, 'finished');
-  assert.match(readFileSync(join(dir, 'log.jsonl'), 'utf8').split('\n')[0], /"msg":"backend wasm"/);
+  assert.match(readFileSync(join(dir, 'log.jsonl'), 'utf8').split('\n')[0], new RegExp(`"msg":"backend ${backend}`));
 
   const e = mmc(['eval', '--run', dir, '--missing-modality', 'audio', '--json']);
   assert.equal(e.code, 0, e.stderr);
@@ -167,8 +169,8 @@ test('the choices of --protocol, --split, --checkpoint and --backend come from o
     [['eval', '--run', 'x', '--protocol', 'median'], /^error: option '--protocol <p>' argument 'median' is invalid\. Allowed choices are zero, mean, substitute\.\n$/],
     [['eval', '--run', 'x', '--split', 'train'], /Allowed choices are val, test\.\n$/],
     [['analyze', '--run', 'x', '--checkpoint', 'first'], /Allowed choices are best, last\.\n$/],
-    [['analyze', '--run', 'x', '--backend', 'gpu'], /Allowed choices are auto, tensorflow, wasm, cpu\.\n$/],
-    [['sweep', '--config', QUICK_CONFIG, '--backend', 'gpu'], /Allowed choices are auto, tensorflow, wasm, cpu\.\n$/],
+    [['analyze', '--run', 'x', '--backend', 'gpu'], /Allowed choices are auto, tensorflow, native, wasm, cpu\.\n$/],
+    [['sweep', '--config', QUICK_CONFIG, '--backend', 'gpu'], /Allowed choices are auto, tensorflow, native, wasm, cpu\.\n$/],
   ];
   for (const [args, re] of cases) assert.equal(refused(args, re).trim().split('\n').length, 1, args.join(' '));
 });

@@ -15,7 +15,15 @@ export interface CpuLikeBackend {
 type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 type Kernel = (args: Args) => tf.TensorInfo | tf.TensorInfo[];
 
-export const f32 = (backend: unknown, t: tf.TensorInfo): Float32Array => (backend as CpuLikeBackend).data.get(t.dataId).values as Float32Array;
+/**
+ * A float32 tensor's values as a Float32Array. Usually the stored array itself; but the cpu
+ * backend's Cast to float32 from int32 or bool keeps the input's Int32Array/Uint8Array under the
+ * new dtype, so those are converted (a copy).
+ */
+export function f32(backend: unknown, t: tf.TensorInfo): Float32Array {
+  const v = (backend as CpuLikeBackend).data.get(t.dataId).values;
+  return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
+}
 export const output = (backend: unknown, shape: number[], values: Float32Array): tf.TensorInfo => (backend as CpuLikeBackend).makeTensorInfo(shape, 'float32', values);
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const allF32 = (...ts: (tf.TensorInfo | undefined)[]) => ts.every((t) => !t || t.dtype === 'float32');
