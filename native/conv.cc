@@ -231,8 +231,8 @@ static napi_value MaxPool(napi_env env, napi_callback_info info) {
 }
 
 // maxPoolGrad(dy, x, dx, geom): each window's gradient goes to its first maximum (row-major window
-// order, strict >), as tfjs's cpu and wasm kernels do; windows overlap-add. Per window, the
-// winner's position is kept per channel as an int, so both passes vectorise across channels.
+// order, strict >), as tfjs's cpu and wasm kernels do; windows overlap-add. A scatter per window
+// (measured faster than a vectorised masked pass over the window for 6–16 channels).
 static napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   Args a;
   if (!mmc_args(env, info, 4, &a)) return NULL;
@@ -246,46 +246,29 @@ static napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   memset(dx, 0, sizeof(float) * (size_t)g.inSize());
   const int64_t c = g.c, step = g.dw * c;
   static std::vector<float> bestBuf;
-  static std::vector<int32_t> whereBuf;
+  static std::vector<int64_t> whereBuf;
   if ((int64_t)bestBuf.size() < c) bestBuf.resize(c), whereBuf.resize(c);
-  float *__restrict best = bestBuf.data();
-  int32_t *__restrict where = whereBuf.data();
-  // Window rows inside the image, as (input offset, kw0, kw1), of the current window.
-  int64_t rowIn[64], rowKw0[64], rowKw1[64];
-  int nrows = 0;
-  int64_t cur = -1;
-  auto finish = [&]() {  // the gradient of window `cur` to its winners
+  float *best = bestBuf.data();
+  int64_t *where = whereBuf.data(), cur = -1;
+  auto flush = [&]() {  // window `cur`'s gradient to its winners
     if (cur < 0) return;
-    const float *__restrict d = dy + cur * c;
-    int32_t pos = 0;
-    for (int i = 0; i < nrows; i++)
-      for (int64_t kw = rowKw0[i]; kw < rowKw1[i]; kw++, pos++) {
-        float *__restrict o = dx + (rowIn[i] + kw * step);
-        for (int64_t j = 0; j < c; j++) o[j] += where[j] == pos ? d[j] : 0.0f;
-      }
+    for (int64_t j = 0; j < c; j++)
+      if (where[j] >= 0) dx[where[j]] += dy[cur * c + j];
   };
-  if (g.kh > 64) MMC_THROW(env, "maxPoolGrad: window taller than 64");
   for_windows(g, [&](int64_t o, int64_t in, int64_t kw0, int64_t kw1, int) {
     if (in < 0) {
-      finish();
+      flush();
       cur = o;
-      nrows = 0;
       for (int64_t j = 0; j < c; j++) best[j] = -INFINITY, where[j] = -1;
       return;
     }
-    int32_t pos = 0;
-    for (int i = 0; i < nrows; i++) pos += (int32_t)(rowKw1[i] - rowKw0[i]);
-    rowIn[nrows] = in, rowKw0[nrows] = kw0, rowKw1[nrows] = kw1, nrows++;
-    for (int64_t kw = kw0; kw < kw1; kw++, pos++) {
-      const float *__restrict v = x + (in + kw * step);
-      for (int64_t j = 0; j < c; j++) {
-        const bool gt = v[j] > best[j];
-        best[j] = gt ? v[j] : best[j];
-        where[j] = gt ? pos : where[j];
-      }
+    for (int64_t kw = kw0; kw < kw1; kw++) {
+      const int64_t base = in + kw * step;
+      for (int64_t j = 0; j < c; j++)
+        if (x[base + j] > best[j]) best[j] = x[base + j], where[j] = base + j;
     }
   });
-  finish();
+  flush();
   return NULL;
 }
 
