@@ -18,6 +18,12 @@ export interface NativeAddon {
   sumRows(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, rows: number, cols: number, mode: number): void;
   unary(op: number, x: Float32Array, out: Float32Array): void;
+  // native/conv.cc; geom: [n, h, w, c, kh, kw, co, oh, ow, strideH, strideW, padTop, padLeft, dilationH, dilationW] (conv-kernels.ts convGeometry)
+  conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, geom: Int32Array, act: number): void;
+  conv2dFilterGrad(x: Float32Array, dy: Float32Array, dfilter: Float32Array, geom: Int32Array): void;
+  conv2dInputGrad(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  maxPool(x: Float32Array, out: Float32Array, geom: Int32Array): void;
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): void;
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, beta1: number, beta2: number, stepSize: number, c2: number, eps: number, decay: number): void;
 }
 

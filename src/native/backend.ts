@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon.js';
+import { nativeConvKernels } from './conv-kernels.js';
 import { nativeKernels } from './kernels.js';
 
 export const NATIVE_BACKEND = 'native';
@@ -25,7 +26,7 @@ export function registerNativeBackend(addon: NativeAddon): void {
   registered = true;
   tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), 0);
   for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND });
-  for (const k of nativeKernels(addon)) {
+  for (const k of [...nativeKernels(addon), ...nativeConvKernels(addon)]) {
     if (tf.getKernel(k.kernelName, NATIVE_BACKEND)) tf.unregisterKernel(k.kernelName, NATIVE_BACKEND);
     tf.registerKernel({ kernelName: k.kernelName, backendName: NATIVE_BACKEND, kernelFunc: k.kernelFunc as unknown as tf.KernelFunc });
   }

@@ -7,6 +7,9 @@
 // - the filter gradient is the Conv2DBackpropFilter kernel (wasm lacks it; mmc registers one);
 // - the first layer computes no input gradient (its input is data);
 // - max-pooling keeps tf.maxPool: its gradient kernel is replaced on wasm (wasm-kernels.ts).
+// On native (src/native/conv-kernels.ts) the forward pass runs the FusedConv2D kernel itself
+// (tf.fused.conv2d splits into unfused ops while a gradient is recorded, as dense.ts explains) and
+// the input gradient is the Conv2DBackpropInput kernel, which is native there.
 // Elsewhere: the stock fused op and its stock gradient.
 import * as tf from '@tensorflow/tfjs';
 import { fastOpsActive, reluGrad } from './dense.js';
@@ -33,11 +36,28 @@ export function convInputGrad(dz: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
+const SAME_STRIDE1 = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
+
+/** relu(conv2d(x, W) + b) as the one FusedConv2D kernel (native). */
+function fusedConvKernel(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D): tf.Tensor4D {
+  const attrs = { ...SAME_STRIDE1, dilations: [1, 1], activation: 'relu', leakyreluAlpha: 0 };
+  return tf.engine().runKernel('FusedConv2D', { x, filter: w, bias: b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/** dx via the Conv2DBackpropInput kernel (native). */
+function convInputGradKernel(dz: tf.Tensor4D, w: tf.Tensor4D, inputShape: number[]): tf.Tensor4D {
+  const attrs = { ...SAME_STRIDE1, inputShape };
+  return tf.engine().runKernel('Conv2DBackpropInput', { dy: dz, filter: w }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
 function fastConv(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, inputGrad: boolean): tf.Tensor4D {
-  const forward = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D) => tf.fused.conv2d({ x: xi, filter: wi, bias: bi, strides: 1, pad: 'same', activation: 'relu' });
+  const native = tf.getBackend() === 'native';
+  const forward = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D) =>
+    native ? fusedConvKernel(xi, wi, bi) : tf.fused.conv2d({ x: xi, filter: wi, bias: bi, strides: 1, pad: 'same', activation: 'relu' });
+  const dxOf = (dz: tf.Tensor4D, xv: tf.Tensor4D, wv: tf.Tensor4D) => (native ? convInputGradKernel(dz, wv, xv.shape) : convInputGrad(dz, wv));
   const grads = (dy: tf.Tensor4D, y: tf.Tensor4D, xv: tf.Tensor4D, wv: tf.Tensor4D) => {
     const dz = reluGrad(dy, y);
-    return { dw: convFilterGrad(xv, dz, wv.shape[0], wv.shape[1]), db: tf.sum(dz, [0, 1, 2]), dx: inputGrad ? convInputGrad(dz, wv) : null };
+    return { dw: convFilterGrad(xv, dz, wv.shape[0], wv.shape[1]), db: tf.sum(dz, [0, 1, 2]), dx: inputGrad ? dxOf(dz, xv, wv) : null };
   };
   if (inputGrad) {
     const f = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D, save: tf.GradSaveFunc) => {
