@@ -6,9 +6,12 @@
 // Flags are portable (x86-64 baseline, no -march=native): a binary built here runs on a cluster
 // node of another CPU generation; OpenBLAS picks its own kernels for the CPU at run time.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import hashModule from './native-sources-hash.cjs';
+
+const { nativeSourcesHash } = hashModule;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const strict = process.argv.includes('--strict'); // fail loudly (CI, and developers rebuilding by hand)
@@ -40,6 +43,8 @@ function main() {
     return fail(`${cxx} failed (${e.message.split('\n')[0]})`);
   }
   renameSync(tmp, out); // atomic: a half-written addon is never loaded
+  // What it was built from: mmc refuses an addon older than native/ (e.g. after a git pull).
+  writeFileSync(`${out}.sources`, `${nativeSourcesHash(root)}\n`);
   say(`built ${out}`);
 }
 

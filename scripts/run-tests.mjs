@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist-test/**/*.test.js, from tsconfig.test.json) with node's test runner, which ends with a
-// summary (# tests, # pass, # fail). Usage: node scripts/run-tests.mjs [filter-substring]
+// summary (# tests, # pass, # fail). Usage: node scripts/run-tests.mjs [filter-substring ...] (a file runs if it matches any)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,8 +15,8 @@ function find(dir) {
   return out;
 }
 
-const filter = process.argv[2];
-const files = find('dist-test').filter((f) => !filter || f.includes(filter)).sort();
+const filters = process.argv.slice(2);
+const files = find('dist-test').filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
 if (files.length === 0) {
   console.error('no test files found under dist-test/ (run npx tsc -p tsconfig.test.json)');
   process.exit(1);

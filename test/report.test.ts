@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { findChromium, renderCheck } from '../src/report/render.js';
-import { MMC_BIN, QUICK_CONFIG, REPO_ROOT } from '../src/test-support.js';
+import { autoBackend, MMC_BIN, QUICK_CONFIG, REPO_ROOT } from '../src/test-support.js';
 
 function mmc(args: string[]) {
   const r = spawnSync(process.execPath, [MMC_BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
@@ -128,7 +128,8 @@ test('run section: command, config hash, backend, test metrics, eval table and a
   const analysis = JSON.parse(readFileSync(join(runDir, 'eval', 'analysis.json'), 'utf8'));
   assert.match(text, new RegExp(`config hash: ${runJson.config_hash}`));
   assert.ok(text.includes(`command: \`mmc ${runJson.argv.join(' ')}\``));
-  assert.match(text, /backend: wasm \(@tensorflow\/tfjs-backend-wasm/);
+  if (autoBackend() === 'native') assert.match(text, /backend: native \(OpenBLAS [\d.]+, \w+ kernels, 1 thread\)/);
+  else assert.match(text, /backend: wasm \(@tensorflow\/tfjs-backend-wasm/);
   const tm = mdTable(text, 'Test split, best checkpoint');
   assert.deepEqual(tm.find((r) => r[0] === 'accuracy'), ['accuracy', summary.test.accuracy.toFixed(4)]);
   const evTable = mdTable(text, 'eval/test-best-zero-missing-image-r1.json');

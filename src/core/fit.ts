@@ -104,7 +104,9 @@ function step({ model, opt, xs, y, lr, presence, substitute, extra, trainable }:
       return more ? (tf.add(task, more) as tf.Scalar) : task;
     }, trainable ?? model.trainable);
     // NaN and ±Inf survive a sum (Inf − Inf is NaN), so one scalar tells whether all are finite.
-    if (guard) ok = Number.isFinite(tf.addN([value, ...Object.values(grads).map((g) => tf.sum(g))]).dataSync()[0]);
+    // The loss enters as loss × batch, the form the epoch sums: a finite loss near float32's
+    // limit can overflow there, and the epoch's sum would then fail after all.
+    if (guard) ok = Number.isFinite(tf.addN([tf.mul(value, y.shape[0]), ...Object.values(grads).map((g) => tf.sum(g))]).dataSync()[0]);
     if (ok) opt.apply(grads, lr);
     const c = correct as unknown as tf.Scalar;
     const out = tf.stack([tf.mul(value, y.shape[0]), c]) as tf.Tensor1D;

@@ -1,7 +1,7 @@
 // Finding and loading mmc's native addon (build/mmc_native.node, built by scripts/build-native.mjs)
 // and OpenBLAS behind it. Everything that can go wrong here ends in a NativeUnavailable with the
 // reason and how to get the native path; the caller falls back to wasm.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,18 @@ export const HOW_TO_GET_NATIVE =
 const root = fileURLToPath(new URL('../../../', import.meta.url)); // dist/src/native → the package root
 export const ADDON_PATH = join(root, 'build', 'mmc_native.node');
 
+/** null when build/ holds an addon built from today's native/ sources, else why not. */
+function staleAddon(): string | null {
+  const { nativeSourcesHash } = createRequire(import.meta.url)(join(root, 'scripts', 'native-sources-hash.cjs')) as { nativeSourcesHash(root: string): string };
+  let built = '';
+  try {
+    built = readFileSync(`${ADDON_PATH}.sources`, 'utf8').trim();
+  } catch {
+    return `${ADDON_PATH} has no record of its sources`;
+  }
+  return built === nativeSourcesHash(root) ? null : `${ADDON_PATH} was built from other sources than native/ holds now (rebuild it: node scripts/build-native.mjs)`;
+}
+
 /** Library names tried in order; MMC_OPENBLAS (a path or soname) goes first when set. */
 export function blasCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   const list = ['libopenblas.so.0', 'libopenblas.so', 'libopenblasp-r0.so', 'libopenblas.dylib'];
@@ -101,6 +113,8 @@ export function loadNative(threads: number, env: NodeJS.ProcessEnv = process.env
     return loaded;
   }
   if (!existsSync(ADDON_PATH)) throw new NativeUnavailable(`the addon ${ADDON_PATH} was not built`);
+  const stale = staleAddon();
+  if (stale) throw new NativeUnavailable(stale);
   let addon: NativeAddon;
   try {
     addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;

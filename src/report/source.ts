@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { configHash } from '../config/hash.js';
 import { loadConfigFile } from '../config/load.js';
 import { latestRows, locateFolders, readRunRecords, readSweepRecords, type RunRecords, type SweepRow, type SweepSpec } from '../run/records/index.js';
+import type { NativeInfo } from '../native/addon.js';
 
 export type ReportTarget = { kind: 'run'; dir: string; run: RunRecords } | { kind: 'sweep'; dir: string; spec: SweepSpec; rows: SweepRow[]; runs: Map<string, RunRecords> };
 
@@ -65,8 +66,13 @@ export function sweepBaseHash(dir: string, spec: SweepSpec): string | null {
 }
 
 export function backendOf(r: RunRecords | undefined): string {
-  const env = r?.env as { backend?: { name?: string; package?: string }; versions?: Record<string, string> } | null | undefined;
+  const env = r?.env as { backend?: { name?: string; package?: string; native?: NativeInfo }; versions?: Record<string, string> } | null | undefined;
   if (!env?.backend?.name) return 'unknown (no env.json)';
+  const nat = env.backend.native;
+  if (nat) {
+    const lib = (nat.blas_config ?? 'BLAS').split(' ').slice(0, 2).join(' '); // "OpenBLAS 0.3.21"
+    return `${env.backend.name} (${lib}, ${nat.blas_core ?? 'unknown'} kernels, ${nat.threads} thread${nat.threads === 1 ? '' : 's'})`;
+  }
   const pkg = env.backend.package;
   const ver = pkg ? env.versions?.[pkg.replace('@tensorflow/', '')] : undefined;
   return `${env.backend.name}${pkg ? ` (${pkg}${ver ? ` ${ver}` : ''})` : ''}`;
