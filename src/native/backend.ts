@@ -8,13 +8,31 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon.js';
 import { nativeConvKernels } from './conv-kernels.js';
 import { nativeKernels } from './kernels.js';
+import { BufferPool } from './pool.js';
 
 export const NATIVE_BACKEND = 'native';
 
-class NativeBackend extends MathBackendCPU {
+export class NativeBackend extends MathBackendCPU {
+  // MMC_NATIVE_POOL=off: no reuse (for measuring what the pool buys; docs/performance.md).
+  readonly pool = new BufferPool(process.env.MMC_NATIVE_POOL === 'off' ? 0 : undefined);
+
   constructor() {
     super();
     (this as unknown as { firstUse: boolean }).firstUse = false; // no "use tfjs-node" banner: mmc reports its backend itself
+  }
+
+  // Freed outputs of native kernels go back to the pool.
+  override disposeData(dataId: object, force = false): boolean {
+    const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
+    const freed = super.disposeData(dataId, force);
+    if (freed && !this.data.has(dataId)) this.pool.give(values);
+    return freed;
+  }
+
+  // Reads hand out copies of pooled arrays: the caller may keep them after the tensor is gone.
+  override readSync(dataId: object): ReturnType<MathBackendCPU['readSync']> {
+    const v = super.readSync(dataId);
+    return this.pool.owns(v) ? (v as Float32Array).slice() : v;
   }
 }
 

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AdamStepAttrs } from '../core/adam.js';
 import { ADAM_KERNEL, DENSE_GRAD_KERNEL, RELU_GRAD_KERNEL } from '../core/ops/kernel-names.js';
 import type { NativeAddon } from './addon.js';
+import type { BufferPool } from './pool.js';
 
 export interface CpuLikeBackend {
   data: { get(dataId: object): { values?: unknown } };
@@ -25,6 +26,8 @@ export function f32(backend: unknown, t: tf.TensorInfo): Float32Array {
   return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
 }
 export const output = (backend: unknown, shape: number[], values: Float32Array): tf.TensorInfo => (backend as CpuLikeBackend).makeTensorInfo(shape, 'float32', values);
+/** An output array from the backend's pool (see pool.ts): the kernel must write every element. */
+export const take = (backend: unknown, n: number): Float32Array => (backend as { pool: BufferPool }).pool.take(n);
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const allF32 = (...ts: (tf.TensorInfo | undefined)[]) => ts.every((t) => !t || t.dtype === 'float32');
 
@@ -132,7 +135,7 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     const p = planMatMul(a.shape, b.shape, transposeA, transposeB);
     if (!p) return null;
     if (bias && size(bias.shape) !== p.n) return null;
-    const out = new Float32Array(p.batch * p.m * p.n);
+    const out = take(args.backend, p.batch * p.m * p.n);
     addon.gemm(transposeA, transposeB, p.m, p.n, p.k, f32(args.backend, a), f32(args.backend, b), out, p.batch, p.strideA, p.strideB, p.m * p.n, false);
     if (bias || act) addon.biasAct(out, bias ? f32(args.backend, bias) : null, p.batch * p.m, p.n, act);
     return output(args.backend, p.outShape, out);
@@ -157,7 +160,7 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     if (x.dtype !== 'float32' || !leading) return cpuKernel('Sum')(args);
     const rows = size(x.shape.slice(0, axes.length));
     const rest = x.shape.slice(axes.length);
-    const out = new Float32Array(size(rest));
+    const out = take(args.backend, size(rest));
     addon.sumRows(f32(args.backend, x), rows, out.length, out);
     return output(args.backend, keepDims ? [...axes.map(() => 1), ...rest] : rest, out);
   };
@@ -165,7 +168,7 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
   const adamStep: Kernel = (args) => {
     const { p, g } = args.inputs as { p: tf.TensorInfo; g: tf.TensorInfo };
     const a = args.attrs as unknown as AdamStepAttrs;
-    const out = new Float32Array(size(p.shape));
+    const out = take(args.backend, size(p.shape));
     addon.adam(f32(args.backend, p), f32(args.backend, g), a.m, a.v, out, a.beta1, a.beta2, a.stepSize, a.c2, a.eps, a.decay);
     return output(args.backend, p.shape, out);
   };
@@ -173,7 +176,7 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
   // dy · [y > 0]: the ReLU gradient of mmc's dense and conv layers in one pass (two kernels in tfjs).
   const reluGrad: Kernel = (args) => {
     const { dy, y } = args.inputs as { dy: tf.TensorInfo; y: tf.TensorInfo };
-    const out = new Float32Array(size(y.shape));
+    const out = take(args.backend, size(y.shape));
     addon.reluGrad(f32(args.backend, dy), f32(args.backend, y), out);
     return output(args.backend, y.shape, out);
   };
@@ -182,7 +185,7 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const p = a.dtype === 'float32' && b.dtype === 'float32' ? planBinary(a.shape, b.shape) : null;
     if (!p) return cpuKernel(name)(args);
-    const out = new Float32Array(p.rows * p.cols);
+    const out = take(args.backend, p.rows * p.cols);
     addon.binary(op, f32(args.backend, a), f32(args.backend, b), out, p.rows, p.cols, p.mode);
     return output(args.backend, p.outShape, out);
   };
@@ -191,7 +194,7 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     const { x } = args.inputs as { x: tf.TensorInfo };
     const alpha = (args.attrs as { alpha?: number } | undefined)?.alpha ?? 0; // Step's value at x ≤ 0
     if (x.dtype !== 'float32' || alpha !== 0) return cpuKernel(name)(args);
-    const out = new Float32Array(size(x.shape));
+    const out = take(args.backend, size(x.shape));
     addon.unary(op, f32(args.backend, x), out);
     return output(args.backend, x.shape, out);
   };
@@ -201,10 +204,10 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     const { relu, inputGrad } = args.attrs as { relu: boolean; inputGrad: boolean };
     const [rows, inDim] = x.shape;
     const outDim = w.shape[1];
-    const dw = new Float32Array(inDim * outDim);
-    const db = new Float32Array(outDim);
-    const dx = inputGrad ? new Float32Array(rows * inDim) : null;
     const b = args.backend;
+    const dw = take(b, inDim * outDim);
+    const db = take(b, outDim);
+    const dx = inputGrad ? take(b, rows * inDim) : null;
     addon.denseGrad(f32(b, dy), f32(b, y), f32(b, x), f32(b, w), dw, db, dx, rows, inDim, outDim, relu);
     const outs = [output(b, w.shape, dw), output(b, [outDim], db)];
     return dx ? [...outs, output(b, x.shape, dx)] : outs;
