@@ -23,7 +23,8 @@ static napi_value BiasAct(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// reluGrad(dy, y, out): out = dy · [y > 0] (ReLU'(0) = 0, as tfjs's step()).
+// reluGrad(dy, y, out): out = dy · step(y) as stock autodiff computes it (ReLU'(0) = 0): a NaN y or a
+// NaN/±Inf dy at y ≤ 0 gives NaN, and a negative dy at y ≤ 0 gives −0, as dy · 0 does.
 static napi_value ReluGrad(napi_env env, napi_callback_info info) {
   Args a;
   if (!mmc_args(env, info, 3, &a)) return NULL;
@@ -32,7 +33,10 @@ static napi_value ReluGrad(napi_env env, napi_callback_info info) {
   float *out = mmc_f32(&a, 2, &n3);
   if (a.failed) return NULL;
   if (n1 != n2 || n1 != n3) MMC_THROW(env, "reluGrad: arrays differ in length");
-  for (size_t i = 0; i < n1; i++) out[i] = y[i] > 0 ? dy[i] : 0.0f;
+  for (size_t i = 0; i < n1; i++) {
+    const float s = y[i] > 0 ? 1.0f : (y[i] != y[i] ? y[i] : 0.0f);
+    out[i] = dy[i] * s;
+  }
   return NULL;
 }
 
