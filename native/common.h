@@ -38,6 +38,10 @@ void mmc_export(napi_env env, napi_value exports, const char *name, napi_callbac
 bool mmc_blas_ready(void);
 void mmc_sgemm(bool transA, bool transB, int m, int n, int k, float alpha, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
 
+// dy · step(y), tfjs's ReLU gradient exactly: step(NaN) is NaN, so NaN/±Inf propagate as in
+// stock autodiff (a plain `y > 0 ? dy : 0` would turn them into 0). One definition for every kernel.
+static inline float mmc_relu_grad(float dy, float y) { return dy * (y > 0 ? 1.0f : (y != y ? y : 0.0f)); }
+
 // Per-module registration (each file exports its own functions).
 void mmc_register_blas(napi_env env, napi_value exports);
 void mmc_register_elementwise(napi_env env, napi_value exports);

@@ -22,7 +22,7 @@ static napi_value DenseGrad(napi_env env, napi_callback_info info) {
   if (relu) {
     if (scratch.size() < ro) scratch.resize(ro);
     float *s = scratch.data();
-    for (size_t i = 0; i < ro; i++) s[i] = y[i] > 0 ? dy[i] : 0.0f;
+    for (size_t i = 0; i < ro; i++) s[i] = mmc_relu_grad(dy[i], y[i]);
     dz = s;
   }
   mmc_sgemm(true, false, (int)in, (int)out, (int)rows, 1.0f, x, (int)in, dz, (int)out, 0.0f, dw, (int)out);

@@ -23,7 +23,8 @@ static napi_value BiasAct(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// reluGrad(dy, y, out): out = dy · [y > 0] (ReLU'(0) = 0, as tfjs's step()).
+// reluGrad(dy, y, out): out = dy · step(y) as stock autodiff computes it (ReLU'(0) = 0): a NaN y or a
+// NaN/±Inf dy at y ≤ 0 gives NaN, and a negative dy at y ≤ 0 gives −0, as dy · 0 does.
 static napi_value ReluGrad(napi_env env, napi_callback_info info) {
   Args a;
   if (!mmc_args(env, info, 3, &a)) return NULL;
@@ -32,7 +33,7 @@ static napi_value ReluGrad(napi_env env, napi_callback_info info) {
   float *out = mmc_f32(&a, 2, &n3);
   if (a.failed) return NULL;
   if (n1 != n2 || n1 != n3) MMC_THROW(env, "reluGrad: arrays differ in length");
-  for (size_t i = 0; i < n1; i++) out[i] = y[i] > 0 ? dy[i] : 0.0f;
+  for (size_t i = 0; i < n1; i++) out[i] = mmc_relu_grad(dy[i], y[i]);
   return NULL;
 }
 
@@ -58,9 +59,10 @@ static napi_value SumRows(napi_env env, napi_callback_info info) {
 // adam(p, g, m, v, out, beta1, beta2, stepSize, c2, eps, decay): AdamW in float32 (as numpy's
 // reference and the tensor path; the wasm JS kernel rounds differently), moments updated in place,
 // new weights to out. __restrict and float arithmetic let the compiler vectorise the loop.
+// 1 − β is taken in double and then rounded (as the tensor path and numpy do): 1 − 0.999f in float
+// is 0.00099998713, 1.3e-5 below 0.001f, which biased v by as much.
 static void adam_loop(const float *__restrict p, const float *__restrict g, float *__restrict m, float *__restrict v, float *__restrict out, size_t n, float beta1,
-                      float beta2, float stepSize, float invC2, float eps, float decay) {
-  const float b1c = 1 - beta1, b2c = 1 - beta2;
+                      float beta2, float b1c, float b2c, float stepSize, float invC2, float eps, float decay) {
   for (size_t i = 0; i < n; i++) {
     const float gi = g[i];
     const float mi = beta1 * m[i] + b1c * gi;
@@ -80,7 +82,7 @@ static napi_value AdamStep(napi_env env, napi_callback_info info) {
   double beta1 = mmc_num(&a, 5), beta2 = mmc_num(&a, 6), stepSize = mmc_num(&a, 7), c2 = mmc_num(&a, 8), eps = mmc_num(&a, 9), decay = mmc_num(&a, 10);
   if (a.failed) return NULL;
   if (lg != lp || lm != lp || lv != lp || lo != lp) MMC_THROW(env, "adam: arrays differ in length");
-  adam_loop(p, g, m, v, out, lp, (float)beta1, (float)beta2, (float)stepSize, (float)(1 / c2), (float)eps, (float)decay);
+  adam_loop(p, g, m, v, out, lp, (float)beta1, (float)beta2, (float)(1 - beta1), (float)(1 - beta2), (float)stepSize, (float)(1 / c2), (float)eps, (float)decay);
   return NULL;
 }
 

@@ -134,7 +134,8 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     if (!allF32(a, b, bias)) return null;
     const p = planMatMul(a.shape, b.shape, transposeA, transposeB);
     if (!p) return null;
-    if (bias && size(bias.shape) !== p.n) return null;
+    // Only a row of n (leading 1s allowed): a column [m, 1] has n values too when m = n.
+    if (bias && (size(bias.shape) !== p.n || bias.shape[bias.shape.length - 1] !== p.n)) return null;
     const out = take(args.backend, p.batch * p.m * p.n);
     addon.gemm(transposeA, transposeB, p.m, p.n, p.k, f32(args.backend, a), f32(args.backend, b), out, p.batch, p.strideA, p.strideB, p.m * p.n, false);
     if (bias || act) addon.biasAct(out, bias ? f32(args.backend, bias) : null, p.batch * p.m, p.n, act);
