@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <vector>
 
 // Geometry, as the Int32Array the kernels pass: batch, input h/w/c, kernel h/w, output channels,
@@ -101,22 +102,10 @@ static void col2imT_add(const float *col, const Geom &g, int64_t r0, int64_t r1,
   });
 }
 
-// conv2d(x, filter, bias|null, out, geom, act): out = act(conv(x, filter) + bias); act 0 linear, 1 relu.
-// filter is [kh, kw, c, co], a K × co matrix; per block out (cols × co) = colTᵀ · filter.
-static napi_value Conv2D(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!mmc_args(env, info, 6, &a)) return NULL;
-  size_t lx, lf, lb, lo;
-  const float *x = mmc_f32(&a, 0, &lx), *f = mmc_f32(&a, 1, &lf), *b = mmc_f32_opt(&a, 2, &lb);
-  float *out = mmc_f32(&a, 3, &lo);
-  Geom g;
-  if (a.failed || !read_geom(&a, 4, &g)) return NULL;
-  int64_t act = mmc_int(&a, 5);
-  if (a.failed) return NULL;
-  if (!mmc_blas_ready()) MMC_THROW(env, "conv2d: BLAS not loaded");
-  if ((size_t)g.inSize() > lx || (size_t)(g.K() * g.co) > lf || (b && (size_t)g.co > lb) || (size_t)g.outSize() > lo) MMC_THROW(env, "conv2d: array too short");
+// out = act(conv(x, filter) + bias), act 0 linear, 1 relu (sizes checked by the caller).
+static void conv_forward(const float *x, const float *f, const float *b, float *out, const Geom &g, int64_t act) {
   const int64_t K = g.K(), M = g.M(), co = g.co, step = block_cols(g);
-  if (M == 0) return NULL;
+  if (M == 0) return;
   float *col = scratch(colBuf, (size_t)(step * K));
   for (int64_t r0 = 0; r0 < M; r0 += step) {
     const int64_t r1 = r0 + step < M ? r0 + step : M, cols = r1 - r0;
@@ -132,6 +121,23 @@ static napi_value Conv2D(napi_env env, napi_callback_info info) {
         for (int64_t j = 0; j < co; j++) row[j] = row[j] > 0 ? row[j] : 0.0f;
     }
   }
+}
+
+// conv2d(x, filter, bias|null, out, geom, act): out = act(conv(x, filter) + bias); act 0 linear, 1 relu.
+// filter is [kh, kw, c, co], a K × co matrix; per block out (cols × co) = colTᵀ · filter.
+static napi_value Conv2D(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!mmc_args(env, info, 6, &a)) return NULL;
+  size_t lx, lf, lb, lo;
+  const float *x = mmc_f32(&a, 0, &lx), *f = mmc_f32(&a, 1, &lf), *b = mmc_f32_opt(&a, 2, &lb);
+  float *out = mmc_f32(&a, 3, &lo);
+  Geom g;
+  if (a.failed || !read_geom(&a, 4, &g)) return NULL;
+  int64_t act = mmc_int(&a, 5);
+  if (a.failed) return NULL;
+  if (!mmc_blas_ready()) MMC_THROW(env, "conv2d: BLAS not loaded");
+  if ((size_t)g.inSize() > lx || (size_t)(g.K() * g.co) > lf || (b && (size_t)g.co > lb) || (size_t)g.outSize() > lo) MMC_THROW(env, "conv2d: array too short");
+  conv_forward(x, f, b, out, g, act);
   return NULL;
 }
 
@@ -272,10 +278,160 @@ static napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// ---- Fused conv stage: relu(conv(x) + b) then max-pool, with the pool's argmax kept ----
+// The conv output y never leaves C (a reused scratch buffer). Since pooled[o] = y[idx[o]], the
+// backward pass needs only pooled and idx: dz[idx[o]] += dy[o] where pooled[o] > 0 (the ReLU mask at
+// the winner), and dz is never built either: each such pixel adds its patch of x to the filter
+// gradient and the filter to the input gradient (dense dz would be ≥ 3/4 zeros with 2×2 pools).
+
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define MMC_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define MMC_CLONES
+#endif
+
+static std::vector<float> yBuf;
+
+// Pool geometry pg over the conv output of g: same batch, image and channels.
+static bool pool_fits(const Geom &g, const Geom &pg) { return pg.n == g.n && pg.h == g.oh && pg.w == g.ow && pg.c == g.co && pg.co == g.co; }
+
+// Max-pool of y (geometry pg) into out with idx = flat index in y of each window's first maximum
+// (row-major window order, strict >; -1 and -Infinity for a window with no number inside the image).
+static void max_pool_argmax(const float *y, const Geom &pg, float *out, int32_t *idx) {
+  const int64_t c = pg.c, step = pg.dw * c;
+  for_windows(pg, [&](int64_t o, int64_t in, int64_t kw0, int64_t kw1, int) {
+    float *__restrict m = out + o * c;
+    int32_t *__restrict w = idx + o * c;
+    if (in < 0) {
+      for (int64_t j = 0; j < c; j++) m[j] = -INFINITY, w[j] = -1;
+      return;
+    }
+    for (int64_t kw = kw0; kw < kw1; kw++) {
+      const int64_t base = in + kw * step;
+      const float *__restrict v = y + base;
+      for (int64_t j = 0; j < c; j++) {  // branch-free: the data decide nothing predictable
+        const bool gt = v[j] > m[j];
+        m[j] = gt ? v[j] : m[j];
+        w[j] = gt ? (int32_t)(base + j) : w[j];
+      }
+    }
+  });
+}
+
+// convReluPool(x, filter, bias, pooled, idx, geom, poolGeom)
+static napi_value ConvReluPool(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!mmc_args(env, info, 7, &a)) return NULL;
+  size_t lx, lf, lb, lo, li;
+  const float *x = mmc_f32(&a, 0, &lx), *f = mmc_f32(&a, 1, &lf), *b = mmc_f32(&a, 2, &lb);
+  float *out = mmc_f32(&a, 3, &lo);
+  int32_t *idx = mmc_i32(&a, 4, &li);
+  Geom g, pg;
+  if (a.failed || !read_geom(&a, 5, &g) || !read_geom(&a, 6, &pg)) return NULL;
+  if (!mmc_blas_ready()) MMC_THROW(env, "convReluPool: BLAS not loaded");
+  if (!pool_fits(g, pg)) MMC_THROW(env, "convReluPool: pool geometry does not fit the conv output");
+  if (g.outSize() > INT32_MAX) MMC_THROW(env, "convReluPool: conv output too large for int32 indices");
+  if ((size_t)g.inSize() > lx || (size_t)(g.K() * g.co) > lf || (size_t)g.co > lb || (size_t)pg.outSize() > lo || (size_t)pg.outSize() > li)
+    MMC_THROW(env, "convReluPool: array too short");
+  float *y = scratch(yBuf, (size_t)g.outSize());
+  conv_forward(x, f, b, y, g, 1);
+  max_pool_argmax(y, pg, out, idx);
+  return NULL;
+}
+
+// For each conv-output pixel p = (n, oh, ow) and its patch rows inside the image: f(x offset, patch
+// offset, run length) for runs of contiguous (kw, c) entries (whole rows when dw = 1).
+template <typename F>
+static inline void for_patch(const Geom &g, int64_t n, int64_t oh, int64_t ow, F f) {
+  const int64_t ih0 = oh * g.sh - g.pt, iw0 = ow * g.sw - g.pl;
+  int64_t kw0 = 0;
+  while (kw0 < g.kw && iw0 + kw0 * g.dw < 0) kw0++;
+  int64_t kw1 = kw0;
+  while (kw1 < g.kw && iw0 + kw1 * g.dw < g.w) kw1++;
+  if (kw1 <= kw0) return;
+  for (int64_t kh = 0; kh < g.kh; kh++) {
+    const int64_t ih = ih0 + kh * g.dh;
+    if (ih < 0 || ih >= g.h) continue;
+    const int64_t xrow = ((n * g.h + ih) * g.w + iw0) * g.c, prow = kh * g.kw * g.c;
+    if (g.dw == 1) {
+      f(xrow + kw0 * g.c, prow + kw0 * g.c, (kw1 - kw0) * g.c);
+    } else {
+      for (int64_t kw = kw0; kw < kw1; kw++) f(xrow + kw * g.dw * g.c, prow + kw * g.c, g.c);
+    }
+  }
+}
+
+static inline __attribute__((always_inline)) void axpy(float *__restrict d, const float *__restrict s, float a, int64_t len) {
+  for (int64_t i = 0; i < len; i++) d[i] += a * s[i];
+}
+
+static std::vector<float> dwtBuf, wtBuf;
+
+// The scatter of convReluPoolGrad: dwt and wt are co × K; dx (or null) and db are zeroed.
+MMC_CLONES static void stage_grad(const float *dy, const float *pooled, const int32_t *idx, const float *x, const float *wt, float *dwt, float *db, float *dx, const Geom &g,
+                                  int64_t P) {
+  const int64_t K = g.K(), co = g.co;
+  const int64_t ysize = g.outSize();
+  for (int64_t o = 0; o < P; o++) {
+    const float gr = dy[o];
+    if (!(pooled[o] > 0) || gr == 0) continue;  // ReLU mask at the winner (also skips empty windows)
+    const int64_t at = idx[o];
+    if (at < 0 || at >= ysize) continue;
+    const int64_t j = at % co, pix = at / co, ow = pix % g.ow, oh = (pix / g.ow) % g.oh, n = pix / (g.ow * g.oh);
+    db[j] += gr;
+    float *dwj = dwt + j * K;
+    if (dx) {
+      const float *wj = wt + j * K;
+      for_patch(g, n, oh, ow, [&](int64_t xo, int64_t po, int64_t len) {
+        axpy(dwj + po, x + xo, gr, len);
+        axpy(dx + xo, wj + po, gr, len);
+      });
+    } else {
+      for_patch(g, n, oh, ow, [&](int64_t xo, int64_t po, int64_t len) { axpy(dwj + po, x + xo, gr, len); });
+    }
+  }
+}
+
+// convReluPoolGrad(dy, pooled, idx, x, filter, dfilter, dbias, dx|null, geom, poolGeom): the gradients
+// of pooled = maxPool(relu(conv(x, filter) + bias)) for the upstream gradient dy.
+static napi_value ConvReluPoolGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!mmc_args(env, info, 10, &a)) return NULL;
+  size_t ly, lp, li, lx, lf, ldf, ldb, ldx = 0;
+  const float *dy = mmc_f32(&a, 0, &ly), *pooled = mmc_f32(&a, 1, &lp);
+  const int32_t *idx = mmc_i32(&a, 2, &li);
+  const float *x = mmc_f32(&a, 3, &lx), *f = mmc_f32(&a, 4, &lf);
+  float *df = mmc_f32(&a, 5, &ldf), *db = mmc_f32(&a, 6, &ldb), *dx = mmc_f32_opt(&a, 7, &ldx);
+  Geom g, pg;
+  if (a.failed || !read_geom(&a, 8, &g) || !read_geom(&a, 9, &pg)) return NULL;
+  if (!pool_fits(g, pg)) MMC_THROW(env, "convReluPoolGrad: pool geometry does not fit the conv output");
+  const int64_t P = pg.outSize(), K = g.K(), co = g.co;
+  if ((size_t)P > ly || (size_t)P > lp || (size_t)P > li || (size_t)g.inSize() > lx || (size_t)(K * co) > lf || (size_t)(K * co) > ldf || (size_t)co > ldb ||
+      (dx && (size_t)g.inSize() > ldx))
+    MMC_THROW(env, "convReluPoolGrad: array too short");
+  // Filter gradient and filter both as co × K (one patch-shaped row per output channel).
+  float *dwt = scratch(dwtBuf, (size_t)(K * co));
+  memset(dwt, 0, sizeof(float) * (size_t)(K * co));
+  memset(db, 0, sizeof(float) * (size_t)co);
+  float *wt = NULL;
+  if (dx) {
+    memset(dx, 0, sizeof(float) * (size_t)g.inSize());
+    wt = scratch(wtBuf, (size_t)(K * co));
+    for (int64_t k = 0; k < K; k++)
+      for (int64_t j = 0; j < co; j++) wt[j * K + k] = f[k * co + j];
+  }
+  stage_grad(dy, pooled, idx, x, wt, dwt, db, dx, g, P);
+  for (int64_t k = 0; k < K; k++)
+    for (int64_t j = 0; j < co; j++) df[k * co + j] = dwt[j * K + k];
+  return NULL;
+}
+
 void mmc_register_conv(napi_env env, napi_value exports) {
   mmc_export(env, exports, "conv2d", Conv2D);
   mmc_export(env, exports, "conv2dFilterGrad", Conv2DFilterGrad);
   mmc_export(env, exports, "conv2dInputGrad", Conv2DInputGrad);
   mmc_export(env, exports, "maxPool", MaxPool);
   mmc_export(env, exports, "maxPoolGrad", MaxPoolGrad);
+  mmc_export(env, exports, "convReluPool", ConvReluPool);
+  mmc_export(env, exports, "convReluPoolGrad", ConvReluPoolGrad);
 }
