@@ -189,6 +189,8 @@ const stageCases: StageCase[] = [
   { what: 'odd 7×5, pool 2 floors', n: 2, h: 7, w: 5, c: 2, k: 3, co: [3, 4], pool: 2 },
   { what: 'batch 1, pool 3 floors', n: 1, h: 11, w: 10, c: 3, k: 4, co: [5, 2], pool: 3 },
   { what: 'ties', n: 2, h: 10, w: 9, c: 2, k: 3, co: [4, 3], pool: 2, ties: true },
+  { what: '9 and 40 channels (direct kernel with 2 vectors; generic im2col path past 32)', n: 2, h: 8, w: 6, c: 2, k: 3, co: [9, 40], pool: 2 },
+  { what: 'ties, 17 channels, pool 3', n: 1, h: 9, w: 9, c: 1, k: 5, co: [17, 2], pool: 3, ties: true },
 ];
 
 /** Σ r·stage2(stage1(x)) on one backend, fused (convReluPool) or not; its value and gradients (x, w1, b1, w2, b2). */

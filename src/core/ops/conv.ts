@@ -114,7 +114,8 @@ export interface ConvReluPoolAttrs {
  * the conv output's gradient. Elsewhere exactly convRelu then maxPool.
  */
 export function convReluPool(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, p: number, inputGrad = true): tf.Tensor4D {
-  if (!(fastOpsActive() && backendHas(CONV_RELU_POOL_KERNEL) && backendHas(CONV_RELU_POOL_GRAD_KERNEL))) return maxPool(convRelu(x, w, b, inputGrad), p);
+  const empty = x.shape.some((d) => d === 0) || x.shape[1] < p || x.shape[2] < p; // the kernels take no empty shapes
+  if (empty || !(fastOpsActive() && backendHas(CONV_RELU_POOL_KERNEL) && backendHas(CONV_RELU_POOL_GRAD_KERNEL))) return maxPool(convRelu(x, w, b, inputGrad), p);
   const attrs: ConvReluPoolAttrs = { ...SAME_STRIDE1, dataFormat: 'NHWC', dilations: [1, 1], poolSize: p, poolStrides: p, poolPad: 'valid' } as ConvReluPoolAttrs;
   const forward = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D) =>
     tf.engine().runKernel(CONV_RELU_POOL_KERNEL, { x: xi, filter: wi, bias: bi }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
