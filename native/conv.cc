@@ -344,6 +344,24 @@ static bool cpu_avx2_fma() {
   return has == 1;
 }
 
+// Image n of x, zero-padded: row r is input row r - pt, column s is input column s - pl; Hp × Wp × c
+// with Hp = oh + kh - 1, Wp = ow + kw - 1 (stride 1, no dilation).
+static void pad_image(const float *x, const Geom &g, int64_t n, float *xp) {
+  const int64_t c = g.c, Hp = g.oh + g.kh - 1, Wp = g.ow + g.kw - 1;
+  for (int64_t r = 0; r < Hp; r++) {
+    float *d = xp + r * Wp * c;
+    const int64_t ih = r - g.pt;
+    if (ih < 0 || ih >= g.h) {
+      memset(d, 0, sizeof(float) * (size_t)(Wp * c));
+      continue;
+    }
+    const int64_t lo = g.pl < Wp ? g.pl : Wp, hi = g.pl + g.w < Wp ? g.pl + g.w : Wp;
+    memset(d, 0, sizeof(float) * (size_t)(lo * c));
+    if (hi > lo) memcpy(d + lo * c, x + ((n * g.h + ih) * g.w) * c, sizeof(float) * (size_t)((hi - lo) * c));
+    if (Wp > hi) memset(d + hi * c, 0, sizeof(float) * (size_t)((Wp - hi) * c));
+  }
+}
+
 static std::vector<float> xpBuf, fpBuf, rowBuf;
 
 // PB pixels × CV vectors of 8 output channels of one conv row, from ow0: rb[(ow0 + q) · 8CV + 8v].
@@ -385,19 +403,7 @@ __attribute__((target("avx2,fma"))) static void direct_stage(const float *x, con
   for (int64_t j = 0; j < L; j++) bias8[j] = j < co ? b[j] : 0.0f;
   float *rb = scratch(rowBuf, (size_t)(p * usedW * L));
   for (int64_t n = 0; n < g.n; n++) {
-    // Padded image: row r is input row r - pt, column s is input column s - pl.
-    for (int64_t r = 0; r < Hp; r++) {
-      float *d = xp + r * Wp * c;
-      const int64_t ih = r - g.pt;
-      if (ih < 0 || ih >= g.h) {
-        memset(d, 0, sizeof(float) * (size_t)(Wp * c));
-        continue;
-      }
-      const int64_t lo = g.pl < Wp ? g.pl : Wp, hi = g.pl + g.w < Wp ? g.pl + g.w : Wp;
-      memset(d, 0, sizeof(float) * (size_t)(lo * c));
-      if (hi > lo) memcpy(d + lo * c, x + ((n * g.h + ih) * g.w) * c, sizeof(float) * (size_t)((hi - lo) * c));
-      if (Wp > hi) memset(d + hi * c, 0, sizeof(float) * (size_t)((Wp - (hi > lo ? hi : lo)) * c));
-    }
+    pad_image(x, g, n, xp);
     for (int64_t ph = 0; ph < pg.oh; ph++) {
       for (int64_t dr = 0; dr < p; dr++) {
         const int64_t oh = ph * p + dr;
@@ -433,6 +439,131 @@ __attribute__((target("avx2,fma"))) static void direct_stage(const float *x, con
   }
 }
 
+// The backward pass of direct_stage, per image: dz (the conv output's gradient: dy at each window's
+// argmax where it is > 0) is built in a small buffer with output channels padded to 8 lanes and a
+// bit mask of nonzero channels per pixel; then dW (K × L) += Σ_pixels patch ⊗ dz[pixel], a block of
+// taps held in registers while the pixels stream by, and dx (padded image) += Σ_pixels, per patch
+// row, Σ_{nonzero j} dz[pixel][j] · W[row][·][j] — only the ~1/p² channels that won at a pixel.
+static std::vector<float> dzBuf, dwBuf, wtrBuf, dxpBuf;
+static std::vector<uint32_t> maskBuf;
+
+template <int CV>
+__attribute__((target("avx2,fma"))) static void direct_stage_grad(const float *dy, const float *pooled, const int32_t *idx, const float *x, const float *f, float *df, float *db,
+                                                                   float *dx, const Geom &g, const Geom &pg) {
+  constexpr int L = 8 * CV, T = CV == 1 ? 13 : CV == 2 ? 6 : CV == 3 ? 4 : 3;  // T·CV + CV + 1 ≤ 16 registers
+  const int64_t c = g.c, co = g.co, K = g.K(), kwc = g.kw * c, p = pg.kh, q = pg.kw;
+  const int64_t Hp = g.oh + g.kh - 1, Wp = g.ow + g.kw - 1, usedH = pg.oh * p, usedW = pg.ow * q, OHW = g.oh * g.ow;
+  const int64_t RW = (kwc + 31) / 32 * 32;  // a patch row of dx, padded to whole 4-vector chunks (zero weights)
+  float *xp = scratch(xpBuf, (size_t)(Hp * Wp * c));
+  float *dz = scratch(dzBuf, (size_t)(OHW * L));
+  uint32_t *mask = (maskBuf.size() < (size_t)OHW ? maskBuf.resize(OHW) : (void)0, maskBuf.data());
+  const int64_t Kp = (K + T - 1) / T * T;
+  float *dw = scratch(dwBuf, (size_t)(Kp * L));
+  memset(dw, 0, sizeof(float) * (size_t)(Kp * L));
+  memset(db, 0, sizeof(float) * (size_t)co);
+  std::vector<int64_t> toff((size_t)Kp, 0);  // tap (kh, kw, c) → offset in the padded image from the pixel
+  for (int64_t kh = 0; kh < g.kh; kh++)
+    for (int64_t t = 0; t < kwc; t++) toff[kh * kwc + t] = kh * Wp * c + t;
+  float *wtr = NULL, *dxp = NULL;
+  if (dx) {  // W as [j][kh][RW], zero-padded rows
+    wtr = scratch(wtrBuf, (size_t)(co * g.kh * RW));
+    for (int64_t j = 0; j < co; j++)
+      for (int64_t kh = 0; kh < g.kh; kh++)
+        for (int64_t t = 0; t < RW; t++) wtr[(j * g.kh + kh) * RW + t] = t < kwc ? f[(kh * kwc + t) * co + j] : 0.0f;
+    dxp = scratch(dxpBuf, (size_t)(Hp * Wp * c + RW));  // slack: the last row's padded vectors
+  }
+  for (int64_t n = 0; n < g.n; n++) {
+    // dz and masks of image n.
+    memset(dz, 0, sizeof(float) * (size_t)(OHW * L));
+    memset(mask, 0, sizeof(uint32_t) * (size_t)OHW);
+    const int64_t P0 = n * pg.oh * pg.ow * co, P1 = P0 + pg.oh * pg.ow * co;
+    bool any = false;
+    const double inv = 1.0 / (double)co;  // pix = at / co without an integer division per element (they cost ~1 ms here)
+    for (int64_t o = P0; o < P1; o += co)
+      for (int64_t j = 0; j < co; j++) {
+        const float gr = dy[o + j];
+        if (!(pooled[o + j] > 0) || gr == 0) continue;
+        const int64_t at = idx[o + j] - n * OHW * co - j;  // a multiple of co: the winner is in channel j
+        const int64_t pix = (int64_t)((double)at * inv + 0.5);
+        if (at < 0 || pix >= OHW || pix * co != at) continue;
+        dz[pix * L + j] += gr;
+        mask[pix] |= 1u << j;
+        db[j] += gr;
+        any = true;
+      }
+    if (!any) {
+      if (dx) memset(dx + n * g.h * g.w * c, 0, sizeof(float) * (size_t)(g.h * g.w * c));
+      continue;
+    }
+    pad_image(x, g, n, xp);
+    // dW, T taps at a time (K rounded up to whole blocks: the extra taps read offset 0 into rows of
+    // dw that are never used; runtime-length blocks made the compiler keep acc on the stack).
+    for (int64_t t0 = 0; t0 < Kp; t0 += T) {
+      __m256 acc[T][CV];
+      int64_t off[T];
+      for (int tt = 0; tt < T; tt++) {
+        off[tt] = toff[t0 + tt];
+        for (int v = 0; v < CV; v++) acc[tt][v] = _mm256_loadu_ps(dw + (t0 + tt) * L + 8 * v);
+      }
+      for (int64_t oh = 0; oh < usedH; oh++)
+        for (int64_t ow = 0; ow < usedW; ow++) {
+          const int64_t pix = oh * g.ow + ow;  // no test of mask[pix]: a zero dz adds nothing, a branch mispredicts
+          __m256 d[CV];
+          for (int v = 0; v < CV; v++) d[v] = _mm256_loadu_ps(dz + pix * L + 8 * v);
+          const float *xb = xp + (oh * Wp + ow) * c;
+          for (int tt = 0; tt < T; tt++) {
+            const __m256 xv = _mm256_broadcast_ss(xb + off[tt]);
+            for (int v = 0; v < CV; v++) acc[tt][v] = _mm256_fmadd_ps(xv, d[v], acc[tt][v]);
+          }
+        }
+      for (int tt = 0; tt < T; tt++)
+        for (int v = 0; v < CV; v++) _mm256_storeu_ps(dw + (t0 + tt) * L + 8 * v, acc[tt][v]);
+    }
+    if (!dx) continue;
+    // dx of image n, in the padded frame, then its interior.
+    memset(dxp, 0, sizeof(float) * (size_t)(Hp * Wp * c + RW));
+    for (int64_t oh = 0; oh < usedH; oh++)
+      for (int64_t ow = 0; ow < usedW; ow++) {
+        const int64_t pix = oh * g.ow + ow;
+        const uint32_t m = mask[pix];
+        if (!m) continue;
+        const float *dzp = dz + pix * L;
+        for (int64_t kh = 0; kh < g.kh; kh++) {
+          float *drow = dxp + ((oh + kh) * Wp + ow) * c;
+          for (int64_t v0 = 0; v0 < RW; v0 += 32) {  // 4 vectors of the row in registers
+            __m256 a[4];
+            for (int v = 0; v < 4; v++) a[v] = _mm256_loadu_ps(drow + v0 + 8 * v);
+            for (uint32_t bits = m; bits; bits &= bits - 1) {
+              const int j = __builtin_ctz(bits);
+              const __m256 s = _mm256_set1_ps(dzp[j]);
+              const float *wr = wtr + (j * g.kh + kh) * RW + v0;
+              for (int v = 0; v < 4; v++) a[v] = _mm256_fmadd_ps(s, _mm256_loadu_ps(wr + 8 * v), a[v]);
+            }
+            for (int v = 0; v < 4; v++) _mm256_storeu_ps(drow + v0 + 8 * v, a[v]);
+          }
+        }
+      }
+    for (int64_t ih = 0; ih < g.h; ih++)
+      memcpy(dx + ((n * g.h + ih) * g.w) * c, dxp + ((ih + g.pt) * Wp + g.pl) * c, sizeof(float) * (size_t)(g.w * c));
+  }
+  for (int64_t k = 0; k < K; k++)
+    for (int64_t j = 0; j < co; j++) df[k * co + j] = dw[k * L + j];
+}
+
+static bool direct_stage_grad_run(const float *dy, const float *pooled, const int32_t *idx, const float *x, const float *f, float *df, float *db, float *dx, const Geom &g,
+                                  const Geom &pg) {
+  // The padded frame must hold the input (padding never negative on the far side) for dx's copy-back.
+  if (!direct_fits(g, pg) || !cpu_avx2_fma() || getenv("MMC_NO_DIRECT_CONV")) return false;
+  if (dx && (g.oh + g.kh - 1 < g.pt + g.h || g.ow + g.kw - 1 < g.pl + g.w)) return false;
+  switch ((g.co + 7) / 8) {
+    case 1: direct_stage_grad<1>(dy, pooled, idx, x, f, df, db, dx, g, pg); return true;
+    case 2: direct_stage_grad<2>(dy, pooled, idx, x, f, df, db, dx, g, pg); return true;
+    case 3: direct_stage_grad<3>(dy, pooled, idx, x, f, df, db, dx, g, pg); return true;
+    case 4: direct_stage_grad<4>(dy, pooled, idx, x, f, df, db, dx, g, pg); return true;
+  }
+  return false;
+}
+
 // Runs the direct stage when it applies on this CPU; false leaves the work to the generic path.
 static bool direct_conv_relu_pool(const float *x, const float *f, const float *b, float *out, int32_t *idx, const Geom &g, const Geom &pg) {
   if (!direct_fits(g, pg) || !cpu_avx2_fma() || getenv("MMC_NO_DIRECT_CONV")) return false;
@@ -446,6 +577,7 @@ static bool direct_conv_relu_pool(const float *x, const float *f, const float *b
 }
 #else
 static bool direct_conv_relu_pool(const float *, const float *, const float *, float *, int32_t *, const Geom &, const Geom &) { return false; }
+static bool direct_stage_grad_run(const float *, const float *, const int32_t *, const float *, const float *, float *, float *, float *, const Geom &, const Geom &) { return false; }
 #endif
 
 // convReluPool(x, filter, bias, pooled, idx, geom, poolGeom)
@@ -540,6 +672,7 @@ static napi_value ConvReluPoolGrad(napi_env env, napi_callback_info info) {
   if ((size_t)P > ly || (size_t)P > lp || (size_t)P > li || (size_t)g.inSize() > lx || (size_t)(K * co) > lf || (size_t)(K * co) > ldf || (size_t)co > ldb ||
       (dx && (size_t)g.inSize() > ldx))
     MMC_THROW(env, "convReluPoolGrad: array too short");
+  if (direct_stage_grad_run(dy, pooled, idx, x, f, df, db, dx, g, pg)) return NULL;
   // Filter gradient and filter both as co × K (one patch-shaped row per output channel).
   float *dwt = scratch(dwtBuf, (size_t)(K * co));
   memset(dwt, 0, sizeof(float) * (size_t)(K * co));
