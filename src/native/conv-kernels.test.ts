@@ -234,6 +234,22 @@ for (const sc of stageCases) {
   });
 }
 
+test('convReluPool on the generic (im2col + OpenBLAS) path equals the unfused path too', { skip }, async () => {
+  // MMC_NO_DIRECT_CONV is read by the addon at each call: here it turns the AVX2 kernels off.
+  setFastOps('auto');
+  process.env.MMC_NO_DIRECT_CONV = '1';
+  try {
+    for (const sc of stageCases.filter((c) => c.ties || c.what === 'LeNet-like')) {
+      const fused = await stageGrads(NATIVE_BACKEND, true, sc, 32);
+      const unfused = await stageGrads(NATIVE_BACKEND, false, sc, 32);
+      assert.ok(Math.abs(fused.loss - unfused.loss) <= 1e-5 * Math.abs(unfused.loss) + 1e-5, `${sc.what}: loss ${fused.loss} vs ${unfused.loss}`);
+      ['x', 'w1', 'b1', 'w2', 'b2'].forEach((v, i) => assertClose(fused.grads[i], unfused.grads[i], `${sc.what} (generic): d${v}`, 1e-4));
+    }
+  } finally {
+    delete process.env.MMC_NO_DIRECT_CONV;
+  }
+});
+
 test('MmcConvReluPool: pooled values and first-maximum argmax, ties included', { skip }, async () => {
   await tf.setBackend(NATIVE_BACKEND);
   const rng = new Rng(41);
