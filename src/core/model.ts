@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.js';
 import { initLayer, type InitScheme } from './init.js';
 import { dense } from './ops/dense.js';
-import { convRelu, maxPool } from './ops/conv.js';
+import { convReluPool } from './ops/conv.js';
 import { substitute } from './ebr/substitute.js';
 import { attentionPool, buildAttention, type AttentionSpec, type AttentionWeights } from './attention.js';
 
@@ -220,8 +220,7 @@ export class FusionModel {
     const s = e.spec;
     let h = tf.reshape(x, [x.shape[0], ...s.inputShape]) as tf.Tensor4D;
     e.convs.forEach((c, i) => {
-      h = convRelu(h, c.kernel as tf.Tensor4D, c.bias as tf.Tensor1D, i > 0);
-      h = maxPool(h, s.pool);
+      h = convReluPool(h, c.kernel as tf.Tensor4D, c.bias as tf.Tensor1D, s.pool, i > 0); // convRelu then maxPool, fused on native
     });
     return FusionModel.runMlp(e.mlp, tf.reshape(h, [x.shape[0], -1]) as tf.Tensor2D, e.convs.length === 0);
   }

@@ -24,6 +24,9 @@ export interface NativeAddon {
   conv2dInputGrad(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: Int32Array): void;
   maxPool(x: Float32Array, out: Float32Array, geom: Int32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  // maxPool(relu(conv + bias)) with each window's argmax (flat index into the conv output); poolGeom: the pool's geometry over the conv output
+  convReluPool(x: Float32Array, filter: Float32Array, bias: Float32Array, pooled: Float32Array, idx: Int32Array, geom: Int32Array, poolGeom: Int32Array): void;
+  convReluPoolGrad(dy: Float32Array, pooled: Float32Array, idx: Int32Array, x: Float32Array, filter: Float32Array, dfilter: Float32Array, dbias: Float32Array, dx: Float32Array | null, geom: Int32Array, poolGeom: Int32Array): void;
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, beta1: number, beta2: number, stepSize: number, c2: number, eps: number, decay: number): void;
 }
 

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { convRelu, maxPool } from '../core/ops/conv.js';
+import { convRelu, convReluPool, maxPool } from '../core/ops/conv.js';
+import { CONV_RELU_POOL_GRAD_KERNEL, CONV_RELU_POOL_KERNEL, backendHas } from '../core/ops/kernel-names.js';
 import { setFastOps } from '../core/ops/dense.js';
 import { Rng } from '../core/rng.js';
 import { loadNative, NativeUnavailable } from './addon.js';
@@ -165,5 +166,139 @@ test('a native conv training step leaks no tensors', { skip }, async () => {
   const start = tf.memory().numTensors;
   for (let i = 0; i < 5; i++) step();
   assert.equal(tf.memory().numTensors, start);
+  tf.dispose([x, w, b]);
+});
+
+// The fused conv stage, convReluPool (native: MmcConvReluPool + MmcConvReluPoolGrad), against the
+// unfused convRelu + maxPool on native and against cpu autodiff.
+
+interface StageCase {
+  what: string;
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  k: number;
+  co: [number, number]; // output channels of the two stages
+  pool: number;
+  ties?: boolean; // small integers everywhere: tied conv outputs in most windows
+}
+
+const stageCases: StageCase[] = [
+  { what: 'LeNet-like', n: 3, h: 12, w: 12, c: 1, k: 5, co: [6, 16], pool: 2 },
+  { what: 'odd 7×5, pool 2 floors', n: 2, h: 7, w: 5, c: 2, k: 3, co: [3, 4], pool: 2 },
+  { what: 'batch 1, pool 3 floors', n: 1, h: 11, w: 10, c: 3, k: 4, co: [5, 2], pool: 3 },
+  { what: 'ties', n: 2, h: 10, w: 9, c: 2, k: 3, co: [4, 3], pool: 2, ties: true },
+  { what: '9 and 40 channels (direct kernel with 2 vectors; generic im2col path past 32)', n: 2, h: 8, w: 6, c: 2, k: 3, co: [9, 40], pool: 2 },
+  { what: 'ties, 17 channels, pool 3', n: 1, h: 9, w: 9, c: 1, k: 5, co: [17, 2], pool: 3, ties: true },
+];
+
+/** Σ r·stage2(stage1(x)) on one backend, fused (convReluPool) or not; its value and gradients (x, w1, b1, w2, b2). */
+async function stageGrads(backend: string, fused: boolean, sc: StageCase, seed: number) {
+  await tf.setBackend(backend);
+  const rng = new Rng(seed);
+  const gen = (n: number, std: number, ints: number) => (sc.ties ? Float32Array.from({ length: n }, () => rng.int(ints) - (ints >> 1)) : rng.normals(n, std));
+  const x = tf.variable(tf.tensor4d(sc.ties ? Float32Array.from({ length: sc.n * sc.h * sc.w * sc.c }, () => rng.int(3)) : rng.normals(sc.n * sc.h * sc.w * sc.c), [sc.n, sc.h, sc.w, sc.c]));
+  const w1 = tf.variable(tf.tensor4d(gen(sc.k * sc.k * sc.c * sc.co[0], 0.5, 3), [sc.k, sc.k, sc.c, sc.co[0]]));
+  const b1 = tf.variable(tf.tensor1d(gen(sc.co[0], 0.2, 3)));
+  const w2 = tf.variable(tf.tensor4d(gen(sc.k * sc.k * sc.co[0] * sc.co[1], 0.3, 3), [sc.k, sc.k, sc.co[0], sc.co[1]]));
+  const b2 = tf.variable(tf.tensor1d(gen(sc.co[1], 0.2, 3)));
+  const stage = (h: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, inputGrad: boolean) => (fused ? convReluPool(h, w, b, sc.pool, inputGrad) : maxPool(convRelu(h, w, b, inputGrad), sc.pool));
+  const h1 = Math.floor(sc.h / sc.pool), w1o = Math.floor(sc.w / sc.pool);
+  const outShape = [sc.n, Math.floor(h1 / sc.pool), Math.floor(w1o / sc.pool), sc.co[1]];
+  const r = tf.tensor(rng.normals(tf.util.sizeFromShape(outShape)), outShape);
+  const vars = [x, w1, b1, w2, b2];
+  // The first stage takes an input gradient too, so dx is checked (the model's first layer skips it).
+  const loss = () => tf.sum(tf.mul(stage(stage(x, w1, b1, true), w2, b2, true), r)) as tf.Scalar;
+  const { value, grads } = tf.variableGrads(loss, vars);
+  const out = { loss: (await value.data())[0], grads: await Promise.all(vars.map(async (v) => (await grads[v.name].data()) as Float32Array)) };
+  tf.dispose([value, ...Object.values(grads), ...vars, r]);
+  return out;
+}
+
+test('the native backend has the fused conv-stage kernels', { skip }, async () => {
+  await tf.setBackend(NATIVE_BACKEND);
+  assert.ok(backendHas(CONV_RELU_POOL_KERNEL) && backendHas(CONV_RELU_POOL_GRAD_KERNEL));
+});
+
+for (const sc of stageCases) {
+  test(`convReluPool (fused) equals convRelu + maxPool on native and cpu autodiff: ${sc.what}`, { skip }, async () => {
+    setFastOps('auto');
+    const fused = await stageGrads(NATIVE_BACKEND, true, sc, 31);
+    const unfused = await stageGrads(NATIVE_BACKEND, false, sc, 31);
+    const cpu = await stageGrads('cpu', true, sc, 31); // cpu has no fused kernel: stock ops, autodiff
+    for (const [ref, name, tol] of [[unfused, 'native unfused', 1e-5], [cpu, 'cpu', 1e-4]] as const) {
+      assert.ok(Math.abs(fused.loss - ref.loss) <= tol * Math.abs(ref.loss) + 1e-5, `${sc.what}: loss ${fused.loss} vs ${name} ${ref.loss}`);
+      ['x', 'w1', 'b1', 'w2', 'b2'].forEach((v, i) => assertClose(fused.grads[i], ref.grads[i], `${sc.what}: d${v} vs ${name}`, tol * 10));
+    }
+  });
+}
+
+test('convReluPool on the generic (im2col + OpenBLAS) path equals the unfused path too', { skip }, async () => {
+  // MMC_NO_DIRECT_CONV is read by the addon at each call: here it turns the AVX2 kernels off.
+  setFastOps('auto');
+  process.env.MMC_NO_DIRECT_CONV = '1';
+  try {
+    for (const sc of stageCases.filter((c) => c.ties || c.what === 'LeNet-like')) {
+      const fused = await stageGrads(NATIVE_BACKEND, true, sc, 32);
+      const unfused = await stageGrads(NATIVE_BACKEND, false, sc, 32);
+      assert.ok(Math.abs(fused.loss - unfused.loss) <= 1e-5 * Math.abs(unfused.loss) + 1e-5, `${sc.what}: loss ${fused.loss} vs ${unfused.loss}`);
+      ['x', 'w1', 'b1', 'w2', 'b2'].forEach((v, i) => assertClose(fused.grads[i], unfused.grads[i], `${sc.what} (generic): d${v}`, 1e-4));
+    }
+  } finally {
+    delete process.env.MMC_NO_DIRECT_CONV;
+  }
+});
+
+test('MmcConvReluPool: pooled values and first-maximum argmax, ties included', { skip }, async () => {
+  await tf.setBackend(NATIVE_BACKEND);
+  const rng = new Rng(41);
+  for (const [n, h, w, c, co, p] of [[2, 7, 5, 2, 3, 2], [1, 9, 8, 1, 6, 3]]) {
+    const x = tf.tensor4d(Float32Array.from({ length: n * h * w * c }, () => rng.int(3)), [n, h, w, c]);
+    const f = tf.tensor4d(Float32Array.from({ length: 9 * c * co }, () => rng.int(3) - 1), [3, 3, c, co]);
+    const b = tf.tensor1d(Float32Array.from({ length: co }, () => rng.int(3) - 1));
+    const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined, poolSize: p, poolStrides: p, poolPad: 'valid' };
+    const [pooled, idx] = tf.engine().runKernel(CONV_RELU_POOL_KERNEL, { x, filter: f, bias: b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const y = tf.fused.conv2d({ x, filter: f, bias: b, strides: 1, pad: 'same', activation: 'relu' });
+    const ref = tf.maxPool(y, p, p, 'valid');
+    assert.deepEqual(pooled.shape, ref.shape);
+    assert.equal(idx.dtype, 'int32');
+    const [pv, iv, yv, rv] = [await pooled.data(), await idx.data(), await y.data(), await ref.data()];
+    assert.deepEqual(Array.from(pv), Array.from(rv));
+    const [, oh, ow] = ref.shape;
+    for (let o = 0; o < pv.length; o++) {
+      // The first maximum of the window in row-major order.
+      const j = o % co, px = Math.floor(o / co), q = px % ow, r = Math.floor(px / ow) % oh, m = Math.floor(px / (ow * oh));
+      let first = -1;
+      for (let dr = 0; dr < p && first < 0; dr++)
+        for (let dq = 0; dq < p && first < 0; dq++) {
+          const at = (((m * h + r * p + dr) * w + q * p + dq) * co) + j;
+          if (yv[at] === pv[o]) first = at;
+        }
+      assert.equal(iv[o], first, `window ${o}`);
+    }
+    tf.dispose([x, f, b, pooled, idx, y, ref]);
+  }
+});
+
+test('a fused native conv-stage training step leaks no tensors', { skip }, async () => {
+  await tf.setBackend(NATIVE_BACKEND);
+  setFastOps('auto');
+  const rng = new Rng(6);
+  const x = tf.tensor4d(rng.normals(4 * 12 * 12 * 2), [4, 12, 12, 2]);
+  const w = tf.variable(tf.tensor4d(rng.normals(3 * 3 * 2 * 4), [3, 3, 2, 4]));
+  const b = tf.variable(tf.tensor1d(new Float32Array(4)));
+  for (const inputGrad of [false, true]) {
+    const step = () => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(convReluPool(x, w, b, 2, inputGrad)) as tf.Scalar, [w, b]);
+      tf.dispose([value, ...Object.values(grads)]);
+    };
+    step();
+    const start = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) step();
+    assert.equal(tf.memory().numTensors, start);
+    tf.dispose(tf.tidy(() => convReluPool(x, w, b, 2, inputGrad))); // inference: no tape
+    assert.equal(tf.memory().numTensors, start);
+  }
   tf.dispose([x, w, b]);
 });

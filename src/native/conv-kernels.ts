@@ -4,7 +4,8 @@
 // activations other than linear/ReLU go to the cpu kernel.
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon.js';
-import { cpuKernel, f32, output } from './kernels.js';
+import { CONV_RELU_POOL_GRAD_KERNEL, CONV_RELU_POOL_KERNEL } from '../core/ops/kernel-names.js';
+import { cpuKernel, f32, output, type CpuLikeBackend } from './kernels.js';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 type Kernel = (args: Args) => tf.TensorInfo | tf.TensorInfo[];
@@ -125,7 +126,52 @@ export function nativeConvKernels(addon: NativeAddon): { kernelName: string; ker
     return output(args.backend, input.shape, out);
   };
 
+  // The fused conv stage (src/core/ops/conv.ts convReluPool). mmc's own kernels: no cpu fallback,
+  // so shapes that do not fit are errors.
+  interface StageAttrs extends ConvAttrs {
+    poolSize: number | [number, number];
+    poolStrides: number | [number, number];
+    poolPad: PoolAttrs['pad'];
+    inputGrad?: boolean;
+  }
+  const stageGeometry = (x: tf.TensorInfo, filter: tf.TensorInfo, attrs: StageAttrs, what: string) => {
+    if (!isNhwc(attrs) || !allF32(x, filter) || x.shape.length !== 4 || filter.shape.length !== 4) throw new Error(`${what}: needs float32 NHWC x and a 4-D filter`);
+    const conv = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode);
+    const pool = tf.backend_util.computePool2DInfo(conv.outShape as Shape4, attrs.poolSize, attrs.poolStrides, 1, attrs.poolPad);
+    const g = convGeometry(conv);
+    const pg = convGeometry(pool);
+    if (!g || !pg || filter.shape[2] !== conv.inChannels) throw new Error(`${what}: unsupported shapes x ${x.shape}, filter ${filter.shape}`);
+    return { g, pg, outShape: pool.outShape };
+  };
+  const i32 = (backend: unknown, t: tf.TensorInfo) => (backend as CpuLikeBackend).data.get(t.dataId).values as Int32Array;
+
+  const convReluPool: Kernel = (args) => {
+    const { x, filter, bias } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo; bias: tf.TensorInfo };
+    const { g, pg, outShape } = stageGeometry(x, filter, args.attrs as unknown as StageAttrs, CONV_RELU_POOL_KERNEL);
+    if (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== filter.shape[3]) throw new Error(`${CONV_RELU_POOL_KERNEL}: bias must be float32 [${filter.shape[3]}]`);
+    const size = tf.util.sizeFromShape(outShape);
+    const pooled = new Float32Array(size);
+    const idx = new Int32Array(size);
+    addon.convReluPool(f32(args.backend, x), f32(args.backend, filter), f32(args.backend, bias), pooled, idx, g, pg);
+    return [output(args.backend, outShape, pooled), (args.backend as CpuLikeBackend).makeTensorInfo(outShape, 'int32', idx as unknown as Float32Array)];
+  };
+
+  const convReluPoolGrad: Kernel = (args) => {
+    const { dy, pooled, idx, x, filter } = args.inputs as Record<'dy' | 'pooled' | 'idx' | 'x' | 'filter', tf.TensorInfo>;
+    const attrs = args.attrs as unknown as StageAttrs;
+    const { g, pg, outShape } = stageGeometry(x, filter, attrs, CONV_RELU_POOL_GRAD_KERNEL);
+    if (!allF32(dy, pooled) || idx.dtype !== 'int32' || ![dy, pooled, idx].every((t) => tf.util.arraysEqual(t.shape, outShape))) throw new Error(`${CONV_RELU_POOL_GRAD_KERNEL}: dy, pooled and idx must have shape ${outShape}`);
+    const dw = new Float32Array(tf.util.sizeFromShape(filter.shape));
+    const db = new Float32Array(filter.shape[3]);
+    const dx = attrs.inputGrad ? new Float32Array(tf.util.sizeFromShape(x.shape)) : null;
+    addon.convReluPoolGrad(f32(args.backend, dy), f32(args.backend, pooled), i32(args.backend, idx), f32(args.backend, x), f32(args.backend, filter), dw, db, dx, g, pg);
+    const outs = [output(args.backend, filter.shape, dw), output(args.backend, [filter.shape[3]], db)];
+    return dx ? [...outs, output(args.backend, x.shape, dx)] : outs;
+  };
+
   return [
+    { kernelName: CONV_RELU_POOL_KERNEL, kernelFunc: convReluPool },
+    { kernelName: CONV_RELU_POOL_GRAD_KERNEL, kernelFunc: convReluPoolGrad },
     { kernelName: 'Conv2D', kernelFunc: conv2d },
     { kernelName: 'FusedConv2D', kernelFunc: fusedConv2d },
     { kernelName: 'Conv2DBackpropFilter', kernelFunc: filterGrad },

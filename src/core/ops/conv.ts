@@ -13,6 +13,7 @@
 // Elsewhere: the stock fused op and its stock gradient.
 import * as tf from '@tensorflow/tfjs';
 import { fastOpsActive, reluGrad } from './dense.js';
+import { CONV_RELU_POOL_GRAD_KERNEL, CONV_RELU_POOL_KERNEL, backendHas } from './kernel-names.js';
 
 type CustomFunc = Parameters<typeof tf.customGrad>[0];
 
@@ -92,4 +93,51 @@ export function convRelu(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, inputGr
 /** Max-pool p×p with stride p ('valid'); its gradient is the MaxPoolGrad kernel (mmc's on wasm). */
 export function maxPool(x: tf.Tensor4D, p: number): tf.Tensor4D {
   return tf.maxPool(x, p, p, 'valid');
+}
+
+/** Attributes of the fused conv-stage kernels (kernel-names.ts CONV_RELU_POOL_KERNEL). */
+export interface ConvReluPoolAttrs {
+  strides: number | [number, number];
+  pad: 'same' | 'valid';
+  dataFormat: 'NHWC';
+  dilations: number | [number, number];
+  dimRoundingMode: undefined;
+  poolSize: number;
+  poolStrides: number;
+  poolPad: 'valid';
+}
+
+/**
+ * maxPool(convRelu(x, W, b, inputGrad), p): one conv stage. Where the backend has the fused kernels
+ * (native) it is one custom-gradient op: the forward kernel keeps each pooled value's argmax, and the
+ * backward kernel sends dy through it and the ReLU mask straight into dW, db and dx, never building
+ * the conv output's gradient. Elsewhere exactly convRelu then maxPool.
+ */
+export function convReluPool(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, p: number, inputGrad = true): tf.Tensor4D {
+  const empty = x.shape.some((d) => d === 0) || x.shape[1] < p || x.shape[2] < p; // the kernels take no empty shapes
+  if (empty || !(fastOpsActive() && backendHas(CONV_RELU_POOL_KERNEL) && backendHas(CONV_RELU_POOL_GRAD_KERNEL))) return maxPool(convRelu(x, w, b, inputGrad), p);
+  const attrs: ConvReluPoolAttrs = { ...SAME_STRIDE1, dataFormat: 'NHWC', dilations: [1, 1], poolSize: p, poolStrides: p, poolPad: 'valid' } as ConvReluPoolAttrs;
+  const forward = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D) =>
+    tf.engine().runKernel(CONV_RELU_POOL_KERNEL, { x: xi, filter: wi, bias: bi }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const backward = (dy: tf.Tensor, pooled: tf.Tensor, idx: tf.Tensor, xv: tf.Tensor, wv: tf.Tensor) =>
+    tf.engine().runKernel(CONV_RELU_POOL_GRAD_KERNEL, { dy, pooled, idx, x: xv, filter: wv }, { ...attrs, inputGrad } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  if (inputGrad) {
+    const f = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D, save: tf.GradSaveFunc) => {
+      const [pooled, idx] = forward(xi, wi, bi);
+      save([xi, wi, pooled, idx]);
+      const gradFunc = (dy: tf.Tensor | tf.Tensor[], s: tf.Tensor[]) => {
+        const [dw, db, dx] = backward(dy as tf.Tensor, s[2], s[3], s[0], s[1]);
+        return [dx, dw, db];
+      };
+      return { value: pooled, gradFunc };
+    };
+    return tf.customGrad(f as unknown as CustomFunc)(x, w, b) as tf.Tensor4D;
+  }
+  const f = (wi: tf.Tensor4D, bi: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const [pooled, idx] = forward(x, wi, bi);
+    save([wi, pooled, idx]);
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], s: tf.Tensor[]) => backward(dy as tf.Tensor, s[1], s[2], x, s[0]);
+    return { value: pooled, gradFunc };
+  };
+  return tf.customGrad(f as unknown as CustomFunc)(w, b) as tf.Tensor4D;
 }
