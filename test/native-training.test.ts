@@ -180,3 +180,44 @@ test('where native is available, --backend auto picks it', { skip }, () => {
   assert.equal(env.backend.requested, 'auto');
   assert.equal(env.backend.name, 'native');
 });
+
+test('a machine without OpenBLAS: auto trains on wasm and says once, in one line, why and how to get the native path', () => {
+  // MMC_OPENBLAS names the library to load; a path that does not exist is a machine without it.
+  const env = { MMC_OPENBLAS: '/nonexistent/libopenblas.so.0', MMC_NATIVE_HINTED: '' };
+  const runs = tmp();
+  const t = mmc(['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--json', '-q'], env);
+  assert.equal(t.code, 0, t.stderr);
+  const hints = t.stderr.split('\n').filter((l) => l.includes('running on wasm'));
+  assert.equal(hints.length, 1, t.stderr);
+  assert.match(hints[0], /^mmc: running on wasm, the slower backend: OpenBLAS not found \(cannot load \/nonexistent\/libopenblas\.so\.0: .*\); for the native backend install OpenBLAS \(Debian\/Ubuntu: apt-get install libopenblas0\)/);
+  const envJson = JSON.parse(readFileSync(join(JSON.parse(t.stdout).run, 'env.json'), 'utf8'));
+  assert.equal(envJson.backend.name, 'wasm');
+  assert.equal(envJson.backend.native, undefined);
+  // A sweep's workers inherit the mark and stay quiet.
+  const quiet = mmc(['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--json', '-q'], { ...env, MMC_NATIVE_HINTED: '1' });
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.doesNotMatch(quiet.stderr, /running on wasm/);
+  // --threads is checked like any other number.
+  const bad = mmc(['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--threads', '0'], env);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr, 'mmc: error: --threads 0: expected a whole number from 1 to 256\n');
+});
+
+test('without a compiler npm ci still succeeds: the addon build says why and exits 0 (exit 1 only with --strict)', () => {
+  const build = (args: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-native.mjs'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CXX: '/nonexistent/g++' } });
+  const soft = build([]);
+  assert.equal(soft.status, 0, soft.stderr);
+  assert.match(soft.stderr, /^mmc: native addon not built: \/nonexistent\/g\+\+ failed .*mmc runs on the wasm backend; see docs\/backends\.md/m);
+  const strict = build(['--strict']);
+  assert.equal(strict.status, 1);
+});
+
+test('--threads 2 on native: env.json says two BLAS threads ran, and which kernels', { skip }, () => {
+  const runs = tmp();
+  const t = mmc(['train', '--config', QUICK_CONFIG, '--runs-dir', runs, '--backend', 'native', '--threads', '2', '--json', '-q']);
+  assert.equal(t.code, 0, t.stderr);
+  const env = JSON.parse(readFileSync(join(JSON.parse(t.stdout).run, 'env.json'), 'utf8'));
+  assert.equal(env.backend.native.threads, 2);
+  assert.match(env.backend.native.blas_config, /^OpenBLAS \d/);
+  assert.equal(typeof env.backend.native.blas_core, 'string');
+});
