@@ -10,6 +10,6 @@ test('dist/ has the CLI and no test files or test helpers', () => {
   const dist = join(REPO_ROOT, 'dist');
   assert.ok(existsSync(join(dist, 'src/cli/main.js')), 'dist/src/cli/main.js (bin/mmc runs it)');
   const files = readdirSync(dist, { recursive: true, encoding: 'utf8' });
-  const testCode = files.filter((f) => /\.test\.js(\.map)?$/.test(f) || /(^|\/)test-support\.js/.test(f) || f.split('/')[0] === 'test');
+  const testCode = files.filter((f) => /\.test\.js(\.map)?$/.test(f) || /(^|\/)test-(support|gate)\.js/.test(f) || f.split('/')[0] === 'test');
   assert.deepEqual(testCode, []);
 });

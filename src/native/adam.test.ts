@@ -4,25 +4,16 @@
 // order (the kernel multiplies by 1/c2, the tensor path divides by c2): a few ulps per step, so
 // 1e-5 of |value| + the tensor's RMS after 8 steps.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../backend.js';
 import { Adam, type AdamOptions } from '../core/adam.js';
 import { setFastOps } from '../core/ops/dense.js';
 import { Rng } from '../core/rng.js';
 import { loadNative } from './addon.js';
-import { countAddonCalls, nativeSkipReason } from './test-gate.js';
+import { countAddonCalls, nativeSkipReason, onNativeForThisFile } from './test-gate.js';
 
 const skip = nativeSkipReason();
-before(async () => {
-  if (skip) return;
-  await selectBackend('cpu');
-  await selectBackend('native');
-});
-after(async () => {
-  setFastOps('auto');
-  if (!skip) await selectBackend('wasm');
-});
+onNativeForThisFile(skip);
 
 const SHAPES: Record<string, number[]> = { w: [7, 5], b: [5], psi: [3, 129], one: [1] };
 const STEPS = 8;

@@ -9,26 +9,17 @@
 // the gradient's scale, so 1e-4 leaves room for ill-conditioned entries while a wrong transpose,
 // a wrong broadcast or a lost batch row (errors of order 1) cannot pass.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../backend.js';
 import { softmaxCrossEntropy } from '../core/losses.js';
 import { FusionModel, type ModelSpec } from '../core/model.js';
 import { setFastOps } from '../core/ops/dense.js';
 import { Rng } from '../core/rng.js';
 import { loadNative } from './addon.js';
-import { countAddonCalls, nativeSkipReason } from './test-gate.js';
+import { countAddonCalls, nativeSkipReason, onNativeForThisFile } from './test-gate.js';
 
 const skip = nativeSkipReason();
-before(async () => {
-  if (skip) return;
-  await selectBackend('cpu');
-  await selectBackend('native');
-});
-after(async () => {
-  setFastOps('auto');
-  if (!skip) await selectBackend('wasm');
-});
+onNativeForThisFile(skip);
 
 const INPUTS = { a: 5, b: 3 };
 const SPEC: ModelSpec = {

@@ -1,6 +1,9 @@
 // When the native backend's tests skip: only where the addon or OpenBLAS is missing (loadNative
 // throws NativeUnavailable) and MMC_REQUIRE_NATIVE is not '1'. CI sets MMC_REQUIRE_NATIVE=1, so
 // there a missing native path fails the tests instead of skipping them.
+import { after, before } from 'node:test';
+import { selectBackend } from '../backend.js';
+import { setFastOps } from '../core/ops/dense.js';
 import { loadNative, NativeUnavailable, type NativeAddon } from './addon.js';
 
 /** The reason to skip the native tests, or undefined to run them (they then fail if native is missing). */
@@ -38,4 +41,17 @@ export function countAddonCalls<T>(addon: NativeAddon, fn: () => T): { result: T
   } finally {
     ADDON_FNS.forEach((k, i) => (table[k] = saved[i]));
   }
+}
+
+/** The file's tests run on native (cpu first, so that both backends exist); wasm again after them. */
+export function onNativeForThisFile(skip: string | undefined): void {
+  before(async () => {
+    if (skip) return;
+    await selectBackend('cpu');
+    await selectBackend('native');
+  });
+  after(async () => {
+    setFastOps('auto');
+    if (!skip) await selectBackend('wasm');
+  });
 }
