@@ -3,7 +3,7 @@
 // it is a usage error.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -220,4 +220,28 @@ test('--threads 2 on native: env.json says two BLAS threads ran, and which kerne
   assert.equal(env.backend.native.threads, 2);
   assert.match(env.backend.native.blas_config, /^OpenBLAS \d/);
   assert.equal(typeof env.backend.native.blas_core, 'string');
+});
+
+test('a reference BLAS (no openblas_get_corename) is refused with the reason', { skip }, () => {
+  // A stand-in library that has cblas_sgemm but is not OpenBLAS, built here with the compiler
+  // that built the addon.
+  const dir = tmp();
+  writeFileSync(join(dir, 'fake.cc'), 'extern "C" void cblas_sgemm() {}\n');
+  const cc = spawnSync(process.env.CXX || 'g++', ['-shared', '-fPIC', '-o', join(dir, 'libfakeblas.so'), join(dir, 'fake.cc')], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+  const r = mmc(['train', '--config', QUICK_CONFIG, '--runs-dir', dir, '--backend', 'native'], { MMC_OPENBLAS: join(dir, 'libfakeblas.so') });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^mmc: error: backend "native" is not available: OpenBLAS not found \(.*libfakeblas\.so is not OpenBLAS \(openblas_get_corename missing\); a reference BLAS is slower than the wasm backend\)/);
+});
+
+test('bench --reference, where the machine sets OPENBLAS_L2_SIZE: the ratio with it and again with it unset', { skip }, () => {
+  const r = mmc(['bench', '--backend', 'native', '--steps', '2', '--warmup', '1', '--batch', '16', '--reference', '--json'], { OPENBLAS_L2_SIZE: '524288' });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(out.blas_env, { OPENBLAS_L2_SIZE: '524288' });
+  assert.equal(out.mmc.backend, 'native');
+  assert.equal(out.blas.threads, 1);
+  assert.equal(out.unset.mmc.backend, 'native');
+  assert.equal(out.unset.reference.length, 2);
+  assert.ok(out.ratio > 0 && out.unset.ratio > 0);
 });
