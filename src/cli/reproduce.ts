@@ -21,7 +21,7 @@ export function reproduceCommand(): Command {
   return new Command('reproduce')
     .description("run the paper's experiments that mmc covers (theory, KD, EBR, missing rates, substitution, polysemanticity, fusion operators) on synthetic data and avmnist-mini, then write the report")
     .option('--quick', 'smaller data, epochs and grids, 3 seeds: under 15 minutes on 2 cores (the default)')
-    .option('--full', "docs/results.md's grids and data, 5 seeds, and Tables 5-6 and weak-only models: 59 minutes on 2 cores with --workers 2 (measured; docs/reproduce-full/)")
+    .option('--full', "docs/results.md's grids and data, 5 seeds, and Tables 5-6 and weak-only models: 32 minutes on 2 cores with --workers 2 on the native backend, 59 on wasm (measured; docs/reproduce-full-native/)")
     .option('--out <dir>', 'output folder (default runs/reproduce-quick or runs/reproduce-full); rerunning resumes it')
     .option('--workers <n>', 'jobs run at once (one process each)', '2')
     .option('--only <ids>', `comma-separated experiment ids (${EXPERIMENTS.map((e) => e.id).join(', ')})`)
