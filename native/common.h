@@ -40,7 +40,13 @@ void mmc_sgemm(bool transA, bool transB, int m, int n, int k, float alpha, const
 
 // dy · step(y), tfjs's ReLU gradient exactly: step(NaN) is NaN, so NaN/±Inf propagate as in
 // stock autodiff (a plain `y > 0 ? dy : 0` would turn them into 0). One definition for every kernel.
-static inline float mmc_relu_grad(float dy, float y) { return dy * (y > 0 ? 1.0f : (y != y ? y : 0.0f)); }
+// Two flat selects, not a nested one: gcc turns these into vector blends, while the nested form
+// stayed a branch that mispredicts on ReLU's random signs (0.44 vs 0.02 ms for an MLP step's 115k).
+static inline float mmc_relu_grad(float dy, float y) {
+  float step = y > 0 ? 1.0f : 0.0f;
+  step = y != y ? y : step;
+  return dy * step;
+}
 
 // Per-module registration (each file exports its own functions).
 void mmc_register_blas(napi_env env, napi_value exports);

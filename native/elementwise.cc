@@ -2,6 +2,7 @@
 // build's baseline ISA, so the binary runs on any x86-64 (no -march=native).
 #include "common.h"
 #include <math.h>
+#include <string.h>
 
 // biasAct(c, bias|null, rows, cols, act): c[i,j] = act(c[i,j] + bias[j]) in place; act 0 linear, 1 relu.
 static napi_value BiasAct(napi_env env, napi_callback_info info) {
@@ -53,6 +54,25 @@ static napi_value SumRows(napi_env env, napi_callback_info info) {
     const float *r = x + i * cols;
     for (int64_t j = 0; j < cols; j++) out[j] += r[j];
   }
+  return NULL;
+}
+
+// copyBlock(src, srcOffset, srcStride, dst, dstOffset, dstStride, rows, run): rows runs of `run`
+// values from src to dst, each side with its own row stride: a concat's pieces into the output,
+// a split's out of its input (one call per piece instead of one typed-array copy per row).
+static napi_value CopyBlock(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!mmc_args(env, info, 8, &a)) return NULL;
+  size_t ls, ld;
+  const float *src = mmc_f32(&a, 0, &ls);
+  int64_t so = mmc_int(&a, 1), ss = mmc_int(&a, 2);
+  float *dst = mmc_f32(&a, 3, &ld);
+  int64_t d0 = mmc_int(&a, 4), ds = mmc_int(&a, 5), rows = mmc_int(&a, 6), run = mmc_int(&a, 7);
+  if (a.failed) return NULL;
+  if (so < 0 || ss < 0 || d0 < 0 || ds < 0 || rows < 0 || run < 0) MMC_THROW(env, "copyBlock: negative size");
+  if (rows == 0 || run == 0) return NULL;
+  if ((size_t)(so + (rows - 1) * ss + run) > ls || (size_t)(d0 + (rows - 1) * ds + run) > ld) MMC_THROW(env, "copyBlock: array too short");
+  for (int64_t i = 0; i < rows; i++) memcpy(dst + d0 + i * ds, src + so + i * ss, (size_t)run * sizeof(float));
   return NULL;
 }
 
@@ -131,10 +151,10 @@ static napi_value Unary(napi_env env, napi_callback_info info) {
   if (a.failed) return NULL;
   if (lo != lx || op < 0 || op > 6) MMC_THROW(env, "unary: bad sizes or op");
   switch (op) {
-    case 0: for (size_t i = 0; i < lx; i++) out[i] = x[i] > 0 ? x[i] : (x[i] != x[i] ? x[i] : 0.0f); break;
+    case 0: for (size_t i = 0; i < lx; i++) { float r = x[i] > 0 ? x[i] : 0.0f; out[i] = x[i] != x[i] ? x[i] : r; } break;  // flat selects vectorise (common.h)
     case 1: for (size_t i = 0; i < lx; i++) out[i] = expf(x[i]); break;
     case 2: for (size_t i = 0; i < lx; i++) out[i] = -x[i]; break;
-    case 3: for (size_t i = 0; i < lx; i++) out[i] = x[i] != x[i] ? x[i] : (x[i] > 0 ? 1.0f : 0.0f); break;
+    case 3: for (size_t i = 0; i < lx; i++) { float r = x[i] > 0 ? 1.0f : 0.0f; out[i] = x[i] != x[i] ? x[i] : r; } break;
     case 4: for (size_t i = 0; i < lx; i++) out[i] = logf(x[i]); break;
     case 5: for (size_t i = 0; i < lx; i++) out[i] = x[i] * x[i]; break;
     case 6: for (size_t i = 0; i < lx; i++) out[i] = sqrtf(x[i]); break;
@@ -146,6 +166,7 @@ void mmc_register_elementwise(napi_env env, napi_value exports) {
   mmc_export(env, exports, "biasAct", BiasAct);
   mmc_export(env, exports, "reluGrad", ReluGrad);
   mmc_export(env, exports, "sumRows", SumRows);
+  mmc_export(env, exports, "copyBlock", CopyBlock);
   mmc_export(env, exports, "adam", AdamStep);
   mmc_export(env, exports, "binary", Binary);
   mmc_export(env, exports, "unary", Unary);

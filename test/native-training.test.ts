@@ -245,3 +245,20 @@ test('bench --reference, where the machine sets OPENBLAS_L2_SIZE: the ratio with
   assert.equal(out.unset.reference.length, 2);
   assert.ok(out.ratio > 0 && out.unset.ratio > 0);
 });
+
+test("loading native leaves the process's OPENBLAS_CORETYPE as it was, so child processes see the user's setting", { skip }, () => {
+  const addonJs = join(REPO_ROOT, 'dist', 'src', 'native', 'addon.js');
+  const script = `const { loadNative } = await import(${JSON.stringify(addonJs)}); const { info } = loadNative(1); console.log(JSON.stringify({ after: process.env.OPENBLAS_CORETYPE ?? null, ran: info.coretype }));`;
+  const load = (coretype: string | undefined) => {
+    const env = { ...process.env, OPENBLAS_CORETYPE: coretype };
+    if (coretype === undefined) delete env.OPENBLAS_CORETYPE;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { after: string | null; ran: { value: string | null; source: string } };
+  };
+  const unset = load(undefined);
+  assert.equal(unset.after, null, `mmc chose ${unset.ran.value} for the load only`);
+  assert.ok(unset.ran.source === 'mmc' || unset.ran.source === 'openblas');
+  // Haswell kernels run on every AVX2 CPU, so this holds on any machine the suite runs on.
+  assert.deepEqual(load('Haswell'), { after: 'Haswell', ran: { value: 'Haswell', source: 'environment' } });
+});

@@ -96,8 +96,9 @@ export function benchCommand(): Command {
       const args = ['--model', model, '--steps', String(steps), '--batch', String(batch), '--warmup', String(warmup), '--backend', o.backend, '--threads', String(threads), ...(o.stock ? ['--stock'] : [])];
       // The backend first: the native backend may settle OPENBLAS_CORETYPE, which the reference then shares.
       const backend = workers > 1 ? null : await selectBackend(o.backend, { threads });
+      const reference = { steps, batch, python: o.python, coretype: backend?.native?.coretype.value };
       const refs: ReferenceResult[] = [];
-      if (o.reference) refs.push(runReference(steps, batch, o.python));
+      if (o.reference) refs.push(runReference(reference));
       if (workers > 1) {
         const each = await runWorkers(workers, args);
         out.workers = { count: workers, each, total_samples_per_s: each.reduce((s, r) => s + r.samples_per_s, 0) };
@@ -108,7 +109,7 @@ export function benchCommand(): Command {
         out.mmc = await runBench({ model, steps, batch, warmup, profile: !!o.profile, seed: 0 });
       }
       if (o.reference) {
-        refs.push(runReference(steps, batch, o.python)); // before and after: machine drift shows as their difference
+        refs.push(runReference(reference)); // before and after: machine drift shows as their difference
         out.reference = refs;
         const refRate = refs.reduce((s, r) => s + r.samples_per_s, 0) / refs.length;
         const mine = out.mmc ? out.mmc.samples_per_s : out.workers!.total_samples_per_s;

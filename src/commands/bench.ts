@@ -134,10 +134,21 @@ export interface ReferenceResult {
 const REFERENCE = fileURLToPath(new URL('../../../scripts/reference_mlp.py', import.meta.url));
 
 /** Run the numpy reference on one BLAS thread (mmc's wasm backend is single-threaded). */
-export function runReference(steps: number, batch: number, python = 'python3'): ReferenceResult {
+export interface ReferenceOptions {
+  steps: number;
+  batch: number;
+  python: string;
+  /** The OPENBLAS_CORETYPE mmc's native backend ran with (null: none set), so numpy runs the same kernels; undefined: leave the environment's. */
+  coretype?: string | null;
+}
+
+export function runReference({ steps, batch, python, coretype }: ReferenceOptions): ReferenceResult {
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  if (coretype) env.OPENBLAS_CORETYPE = coretype;
+  else if (coretype === null) delete env.OPENBLAS_CORETYPE;
   const r = spawnSync(python, [REFERENCE, String(steps), String(batch)], {
     encoding: 'utf8',
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    env,
     timeout: 600_000,
   });
   if (r.error || r.status !== 0) {

@@ -16,6 +16,7 @@ export interface NativeAddon {
   denseGrad(dy: Float32Array, y: Float32Array, x: Float32Array, w: Float32Array, dw: Float32Array, db: Float32Array, dx: Float32Array | null, rows: number, inDim: number, outDim: number, relu: boolean): void;
   reluGrad(dy: Float32Array, y: Float32Array, out: Float32Array): void;
   sumRows(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
+  copyBlock(src: Float32Array, srcOffset: number, srcStride: number, dst: Float32Array, dstOffset: number, dstStride: number, rows: number, run: number): void;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, rows: number, cols: number, mode: number): void;
   unary(op: number, x: Float32Array, out: Float32Array): void;
   // native/conv.cc; geom: [n, h, w, c, kh, kw, co, oh, ow, strideH, strideW, padTop, padLeft, dilationH, dilationW] (conv-kernels.ts convGeometry)
@@ -126,19 +127,26 @@ export function loadNative(threads: number, env: NodeJS.ProcessEnv = process.env
   }
   const choice = chooseCoretype(env, addon.cpuFeatures());
   const notes = choice.note ? [choice.note] : [];
-  // OpenBLAS reads OPENBLAS_CORETYPE when it loads, so set (or clear) it first.
+  // OpenBLAS reads OPENBLAS_CORETYPE when it loads, so set (or clear) it for the load only: child
+  // processes (sweep workers, bench's reference) must see the user's environment, not mmc's choice.
+  const before = process.env.OPENBLAS_CORETYPE;
   if (choice.value) process.env.OPENBLAS_CORETYPE = choice.value;
   else delete process.env.OPENBLAS_CORETYPE;
   const errors: string[] = [];
-  for (const lib of blasCandidates(env)) {
-    try {
-      const blas = addon.blasLoad(lib, threads);
-      const info: NativeInfo = { addon: ADDON_PATH, blas: lib, blas_config: blas.config, blas_core: blas.corename, threads: blas.threads, coretype: { value: choice.value ?? null, source: choice.source } };
-      loaded = { addon, info, notes };
-      return loaded;
-    } catch (e) {
-      errors.push(firstLine(e));
+  try {
+    for (const lib of blasCandidates(env)) {
+      try {
+        const blas = addon.blasLoad(lib, threads);
+        const info: NativeInfo = { addon: ADDON_PATH, blas: lib, blas_config: blas.config, blas_core: blas.corename, threads: blas.threads, coretype: { value: choice.value ?? null, source: choice.source } };
+        loaded = { addon, info, notes };
+        return loaded;
+      } catch (e) {
+        errors.push(firstLine(e));
+      }
     }
+  } finally {
+    if (before === undefined) delete process.env.OPENBLAS_CORETYPE;
+    else process.env.OPENBLAS_CORETYPE = before;
   }
   throw new NativeUnavailable(`OpenBLAS not found (${errors.join('; ')})`);
 }

@@ -354,6 +354,43 @@ test('SplitV (tf.split with uneven sizes, −1 among them) on each axis is ident
   }
 });
 
+test('Concat on each axis, with several and with empty inputs, is identical to cpu; int32 goes to cpu', { skip }, async () => {
+  assert.notEqual(tf.getKernel('Concat', 'native')!.kernelFunc, tf.getKernel('Concat', 'cpu')!.kernelFunc, 'the native Concat kernel runs');
+  const cases: [number[][], number][] = [
+    [[[4, 3], [4, 5]], 1],
+    [[[4, 3], [2, 3], [1, 3]], 0],
+    [[[2, 3, 4], [2, 1, 4], [2, 2, 4]], 1],
+    [[[2, 3, 4], [2, 3, 1]], -1],
+    [[[1, 7], [1, 0], [1, 2]], 1], // an empty piece
+    [[[5]], 0],
+  ];
+  for (const [shapes, axis] of cases) {
+    const values = shapes.map((sh) => rand(sh));
+    const r = await onBoth(() => tf.concat(shapes.map((sh, i) => tf.tensor(values[i], sh)), axis));
+    assertExact(r.native[0].values, r.cpu[0].values, `concat ${JSON.stringify(shapes)} axis ${axis}`);
+    const pieces = shapes.length === 1 ? 0 : shapes.filter((sh) => sh.every((d) => d > 0)).length; // tf.concat of one tensor is a clone, no kernel
+    assert.equal(r.calls.copyBlock, pieces, 'one block copy per non-empty piece');
+  }
+  const ints = await onBoth(() => tf.concat([tf.tensor([1, 2], [1, 2], 'int32'), tf.tensor([3], [1, 1], 'int32')], 1));
+  assert.deepEqual(Array.from(ints.native[0].values), [1, 2, 3]);
+  assert.equal(ints.calls.copyBlock, 0, 'int32 goes to the cpu kernel');
+});
+
+test('ArgMax on the last axis equals cpu, ties (first wins), NaN and ±Infinity included; other axes go to cpu', { skip }, async () => {
+  const shape = [9, 5];
+  const v = awkward(shape);
+  v.set([2, 7, 7, 1, 7], 0); // a tie: index 1
+  v.set([NaN, 3, 4, 1, 2], 5); // NaN first never loses to a comparison: index 0, as cpu
+  v.set([-Infinity, -Infinity, -Infinity, -Infinity, -Infinity], 10);
+  for (const axis of [-1, 1, 0]) {
+    const r = await onBoth(() => tf.argMax(tf.tensor(v, shape), axis));
+    assert.deepEqual(Array.from(r.native[0].values), Array.from(r.cpu[0].values), `argMax axis ${axis}`);
+  }
+  const v3 = rand([2, 3, 11]);
+  const r = await onBoth(() => tf.argMax(tf.tensor(v3, [2, 3, 11]), 2));
+  assert.deepEqual(Array.from(r.native[0].values), Array.from(r.cpu[0].values), 'argMax rank 3');
+});
+
 test('MmcReluGrad equals dy · step(y), the stock form, zeros, NaN and ±Infinity included', { skip }, async () => {
   const shape = [9, 17];
   const [dyv, yv] = [awkward(shape), awkward(shape)];
@@ -377,6 +414,9 @@ test('the C side refuses arrays too short for the sizes given, wrong types and w
   assert.throws(() => addon.binary(7, f(6), f(6), f(6), 2, 3, 0), { message: 'binary: bad sizes or op' });
   assert.throws(() => addon.unary(0, f(6), f(5)), { message: 'unary: bad sizes or op' });
   assert.throws(() => addon.sumRows(f(5), 2, 3, f(3)), { message: 'sumRows: array too short' });
+  assert.throws(() => addon.copyBlock(f(6), 0, 3, f(6), 0, 3, 3, 3), { message: 'copyBlock: array too short' }); // 3 rows of 3 need 9
+  assert.throws(() => addon.copyBlock(f(9), 0, 3, f(8), 1, 3, 3, 2), { message: 'copyBlock: array too short' }); // the last run ends at 9
+  assert.throws(() => addon.copyBlock(f(9), -1, 3, f(9), 0, 3, 3, 3), { message: 'copyBlock: negative size' });
   assert.throws(() => addon.biasAct(f(6), f(2), 2, 3, 1), { message: 'biasAct: array too short' });
   assert.throws(() => addon.reluGrad(f(3), f(4), f(3)), { message: 'reluGrad: arrays differ in length' });
   assert.throws(() => addon.adam(f(3), f(3), f(3), f(2), f(3), 0.9, 0.999, 0.1, 0.5, 1e-8, 0), { message: 'adam: arrays differ in length' });

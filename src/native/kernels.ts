@@ -230,15 +230,57 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     if (x.dtype !== 'float32') return cpuKernel('SplitV')(args);
     const ax = tf.util.parseAxisParam(axis, x.shape)[0];
     const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, numOrSizeSplits, ax);
-    const begin = new Array(x.shape.length).fill(0);
     const values = f32(args.backend, x);
+    const outer = size(x.shape.slice(0, ax));
+    const rowLen = size(x.shape.slice(ax));
+    let col = 0;
     return sizes.map((s) => {
       const sz = x.shape.slice();
       sz[ax] = s;
-      const piece = output(args.backend, sz, sliceValues(values, x.shape, begin, sz));
-      begin[ax] += s;
-      return piece;
+      const inner = size(sz) / Math.max(outer, 1);
+      const piece = take(args.backend, size(sz));
+      addon.copyBlock(values, col, rowLen, piece, 0, inner, outer, inner);
+      col += inner;
+      return output(args.backend, sz, piece);
     });
+  };
+
+  // Concatenation (the fusion of modality features) as one block copy per piece; the cpu kernel took
+  // 0.13 ms of a 3 ms MLP step.
+  const concat: Kernel = (args) => {
+    const xs = (args.inputs as unknown as tf.TensorInfo[]).filter((t) => size(t.shape) > 0);
+    const { axis } = args.attrs as { axis: number };
+    if (xs.length === 0 || !allF32(...xs)) return cpuKernel('Concat')(args);
+    const ax = tf.util.parseAxisParam(axis, xs[0].shape)[0];
+    const outShape = tf.backend_util.computeOutShape(xs.map((t) => t.shape), ax);
+    const outer = size(outShape.slice(0, ax));
+    const rowLen = size(outShape.slice(ax));
+    const out = take(args.backend, outer * rowLen);
+    let col = 0;
+    for (const t of xs) {
+      const inner = size(t.shape) / outer;
+      addon.copyBlock(f32(args.backend, t), 0, inner, out, col, rowLen, outer, inner);
+      col += inner;
+    }
+    return output(args.backend, outShape, out);
+  };
+
+  // The index of the first largest value along the last axis, as the cpu kernel (a NaN never wins
+  // a comparison); other axes go to the cpu kernel.
+  const argMax: Kernel = (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const ax = tf.util.parseAxisParam((args.attrs as { axis: number | number[] }).axis, x.shape);
+    if (x.dtype !== 'float32' || ax.length !== 1 || ax[0] !== x.shape.length - 1 || size(x.shape) === 0) return cpuKernel('ArgMax')(args);
+    const v = f32(args.backend, x);
+    const n = x.shape[x.shape.length - 1];
+    const idx = new Int32Array(v.length / n);
+    for (let r = 0, off = 0; r < idx.length; r++, off += n) {
+      let best = v[off];
+      let at = 0;
+      for (let j = 1; j < n; j++) if (v[off + j] > best) (best = v[off + j]), (at = j);
+      idx[r] = at;
+    }
+    return (args.backend as { makeTensorInfo(s: number[], d: tf.DataType, v: Int32Array): tf.TensorInfo }).makeTensorInfo(x.shape.slice(0, -1), 'int32', idx);
   };
 
   return [
@@ -261,5 +303,7 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     { kernelName: ADAM_KERNEL, kernelFunc: adamStep },
     { kernelName: RELU_GRAD_KERNEL, kernelFunc: reluGrad },
     { kernelName: DENSE_GRAD_KERNEL, kernelFunc: denseGrad },
+    { kernelName: 'Concat', kernelFunc: concat },
+    { kernelName: 'ArgMax', kernelFunc: argMax },
   ];
 }

@@ -18,7 +18,7 @@ export function nativeSkipReason(env: NodeJS.ProcessEnv = process.env, load: typ
   }
 }
 
-export const ADDON_FNS = ['gemm', 'biasAct', 'binary', 'unary', 'sumRows', 'reluGrad', 'denseGrad', 'adam'] as const;
+export const ADDON_FNS = ['gemm', 'biasAct', 'binary', 'unary', 'sumRows', 'copyBlock', 'reluGrad', 'denseGrad', 'adam'] as const;
 export type AddonFn = (typeof ADDON_FNS)[number];
 export type AddonCalls = Record<AddonFn, number>;
 
