@@ -1,10 +1,16 @@
 import { Command, Option } from 'commander';
 import { parseGrid } from '../config/grid.js';
-import { createSweep, openSweep, pointStats, runSweep } from '../commands/sweep.js';
-import type { SweepRow } from '../run/records/index.js';
+import { loadConfigFile } from '../config/load.js';
+import { createSweep, mergeFromRuns, openSweep, pointStats, runSweep } from '../commands/sweep.js';
+import type { SweepRow, SweepSpec } from '../run/records/index.js';
 import { UsageError } from '../errors.js';
-import { createLogger } from '../run/logger.js';
-import { backendOption, collect, printJson, quietOption } from './common.js';
+import { createLogger, type Logger } from '../run/logger.js';
+import { slurmOptions, type SlurmFlags } from '../slurm/options.js';
+import { countsLine, ENDED, sweepStatus, waitForSweep, type SweepStatus } from '../slurm/status.js';
+import { submitJobs } from '../slurm/submit.js';
+import { runTask } from '../slurm/task.js';
+import { join } from 'node:path';
+import { backendOption, collect, parseThreads, printJson, quietOption } from './common.js';
 
 interface SweepOpts {
   config?: string;
@@ -23,6 +29,21 @@ interface SweepOpts {
   teacherSet: string[];
   json?: boolean;
   quiet?: boolean;
+  executor?: 'local' | 'slurm';
+  status?: string;
+  wait?: boolean;
+  partition?: string;
+  account?: string;
+  time?: string;
+  cpusPerTask?: string;
+  mem?: string;
+  arrayParallelism?: string;
+  signalSeconds?: string;
+  sbatch: string[];
+  setup?: string;
+  task?: string;
+  submission?: string;
+  threads?: string;
 }
 
 const int = (flag: string, v: string, min: number) => {
@@ -40,35 +61,101 @@ function summaryTable(rows: SweepRow[], keys: string[]): string {
   return lines.join('\n');
 }
 
+function statusTable(s: SweepStatus): string {
+  const lines = ['job   state      task          detail'];
+  for (const t of s.tasks) lines.push(`${t.job.padEnd(5)} ${t.state.padEnd(10)} ${(t.task ?? '-').padEnd(13)} ${t.detail ?? ''}`.trimEnd());
+  const sources = `squeue ${s.sources.squeue ? 'answered' : 'did not answer'}; accounting: ${s.sources.accounting ?? 'none (run folders and task records only)'}`;
+  lines.push(`${countsLine(s)} (${sources})`);
+  return lines.join('\n');
+}
+
+const slurmFlags = (o: SweepOpts): SlurmFlags => ({ partition: o.partition, account: o.account, time: o.time, cpus_per_task: o.cpusPerTask, mem: o.mem, parallelism: o.arrayParallelism, signal_seconds: o.signalSeconds, sbatch: o.sbatch, setup: o.setup });
+
+/** A Slurm sweep's end: wait if asked, then merge the run folders into the result tables. */
+async function finishSlurm(dir: string, spec: SweepSpec, o: SweepOpts, log: Logger): Promise<void> {
+  let s = sweepStatus(dir, spec);
+  if (o.wait) s = await waitForSweep(dir, spec, (now) => log.info(`sweep ${spec.id}: ${countsLine(now)}`));
+  const ended = s.tasks.every((t) => ENDED.has(t.state));
+  const rows = ended ? mergeFromRuns(dir, spec) : null;
+  if (o.json) return printJson({ sweep: dir, status: s, ...(rows ? { rows } : {}) });
+  process.stdout.write(`sweep ${dir}\n${statusTable(s)}\n`);
+  if (rows) process.stdout.write(`${summaryTable(rows, spec.grid.map((g) => g.key))}\n`);
+  else process.stdout.write(`watch: mmc sweep --status ${dir} [--wait]\n`);
+  if (ended && s.tasks.some((t) => t.state !== 'finished')) process.exitCode = 1;
+}
+
 export function sweepCommand(): Command {
   return new Command('sweep')
-    .description('run a grid of configs × seeds in worker processes, analyse each run, collect one row per run')
+    .description('run a grid of configs × seeds in worker processes or as Slurm job arrays, analyse each run, collect one row per run')
     .option('-c, --config <file>', 'base experiment YAML')
     .option('--grid <key=v1,v2>', 'a grid axis (repeatable); list values keep their brackets: modalities=[a,b],[a,b,c]', collect, [])
     .option('--set <key=value>', 'override for every job (repeatable)', collect, [])
     .option('--seeds <n>', 'seeds per grid point (0 … n−1)', '3')
-    .option('--workers <w>', 'jobs at once (one process each)', '2')
+    .option('--workers <w>', 'jobs at once (one process each; local executor)', '2')
     .addOption(new Option('--command <c>', 'what each job runs').choices(['train', 'distill', 'reallocate']).default('train'))
     .option('--name <name>', 'sweep name (default: the config\'s name)')
     .option('--runs-dir <dir>', 'where the sweep folder goes', 'runs')
-    .option('--resume <sweep>', 'continue a sweep: rerun jobs without a finished result')
+    .option('--resume <sweep>', 'continue a sweep: rerun (or, with --executor slurm, resubmit) jobs without a finished result')
     .option('--teacher-config <file>', 'distill: the teacher\'s config, trained once per seed with the same seed and data seed')
     .option('--teacher-set <key=value>', 'distill: override for the teacher config (repeatable)', collect, [])
     .option('--no-analyze', 'skip mmc analyze after each run')
     .option('--no-vary-data', 'keep dataset.seed fixed (by default job seed s also sets dataset.seed to base + s)')
     .addOption(backendOption('tfjs backend for every job'))
+    .addOption(new Option('--executor <e>', 'where jobs run: local worker processes (default), or Slurm job arrays (docs/slurm.md); --resume keeps the sweep\'s').choices(['local', 'slurm']))
+    .option('--status <sweep>', 'Slurm sweeps: each task\'s state (squeue, accounting, run folders); the result tables once all have ended')
+    .option('--wait', 'Slurm sweeps: poll until every task has ended, then merge the results')
+    .option('--partition <p>', 'Slurm: partition (slurm.partition)')
+    .option('--account <a>', 'Slurm: account (slurm.account)')
+    .option('--time <t>', 'Slurm: time limit per task, e.g. 02:00:00 (slurm.time)')
+    .option('--cpus-per-task <n>', 'Slurm: CPUs per task, also its BLAS threads (slurm.cpus_per_task, default 1)')
+    .option('--mem <m>', 'Slurm: memory per task, e.g. 4G (slurm.mem)')
+    .option('--array-parallelism <n>', 'Slurm: tasks of one array at once (slurm.parallelism)')
+    .option('--signal-seconds <s>', 'Slurm: seconds before the time limit at which a task saves and requeues (slurm.signal_seconds, default 90)')
+    .option('--sbatch <option>', 'Slurm: another #SBATCH line, e.g. --sbatch=--qos=high (repeatable; slurm.sbatch)', collect, [])
+    .option('--setup <line>', 'Slurm: a shell line each task runs first, e.g. "module load nodejs" (slurm.setup)')
+    .addOption(new Option('--task <sweep>').hideHelp())
+    .addOption(new Option('--submission <n>').hideHelp())
+    .addOption(new Option('--threads <n>').hideHelp())
     .option('--json', 'print the sweep folder and rows as JSON')
     .addOption(quietOption())
     .action(async (o: SweepOpts) => {
-      const workers = int('--workers', o.workers, 1);
       const log = createLogger({ quiet: o.quiet });
+      if (o.task) {
+        // One array task (the batch script's exec): SLURM_ARRAY_TASK_ID picks the job.
+        const index = int('SLURM_ARRAY_TASK_ID', process.env.SLURM_ARRAY_TASK_ID ?? '', 0);
+        process.exitCode = await runTask({ dir: o.task, submission: int('--submission', o.submission ?? '', 0), index, threads: o.threads ? parseThreads(o.threads) : undefined, backend: o.backend, log });
+        return;
+      }
+      if (o.status) {
+        const { dir, spec } = openSweep(o.status, o.runsDir);
+        if (spec.executor !== 'slurm') throw new UsageError(`--status: ${dir} is a local sweep; its results are in results.csv`);
+        return finishSlurm(dir, spec, o, log);
+      }
+      const workers = int('--workers', o.workers, 1);
       let sweep;
       if (o.resume) {
         if (o.config || o.grid.length || o.set.length) throw new UsageError('--resume takes the sweep as it was created; drop --config, --grid and --set');
         sweep = openSweep(o.resume, o.runsDir);
       } else {
         if (!o.config) throw new UsageError('sweep needs --config FILE (or --resume SWEEP)');
+        if (o.executor === 'slurm' && o.command === 'distill') throw new UsageError('--executor slurm runs train and reallocate sweeps; distill sweeps train a shared teacher per seed and run locally for now (docs/slurm.md)');
         sweep = createSweep({ configPath: o.config, sets: o.set, grid: o.grid.map(parseGrid), seeds: int('--seeds', o.seeds, 1), varyDataSeed: o.varyData, analyze: o.analyze, name: o.name, runsDir: o.runsDir, command: o.command as 'train' | 'distill' | 'reallocate', teacherConfig: o.teacherConfig, teacherSets: o.teacherSet, argv: process.argv.slice(2) });
+      }
+      const executor = o.executor ?? (o.resume ? sweep.spec.executor : undefined) ?? 'local';
+      if (executor === 'slurm') {
+        const { dir, spec } = sweep;
+        if (spec.command === 'distill') throw new UsageError('--executor slurm runs train and reallocate sweeps; distill sweeps train a shared teacher per seed and run locally for now (docs/slurm.md)');
+        const fromConfig = spec.slurm?.options ?? loadConfigFile(join(dir, spec.config), { overrides: spec.sets }).slurm;
+        const options = slurmOptions(fromConfig, slurmFlags(o));
+        // Resubmit only jobs without a finished run that are not queued or running already.
+        const now = spec.executor === 'slurm' ? sweepStatus(dir, spec) : null;
+        const live = new Set(now?.tasks.filter((t) => !ENDED.has(t.state) || t.state === 'finished').map((t) => t.job) ?? []);
+        const jobs = spec.jobs.map((j) => j.id).filter((id) => !live.has(id));
+        if (jobs.length) {
+          const subs = submitJobs({ dir, spec, jobs, options, backend: o.backend });
+          log.info(`sweep ${spec.id}: ${jobs.length} task(s) submitted as job array ${subs.map((s) => s.array_job_id).join(', ')}`);
+        } else log.info(`sweep ${spec.id}: nothing to submit (every job is finished or queued)`);
+        return finishSlurm(dir, spec, o, log);
       }
       const rows = await runSweep(sweep.dir, sweep.spec, { workers, backend: o.backend, log });
       if (o.json) printJson({ sweep: sweep.dir, rows });

@@ -1,7 +1,7 @@
 // `mmc sweep`: the cross product of --grid values × seeds, each job a `mmc train` (then `mmc analyze`)
 // child process, W at a time (wasm uses one core per process). One result line per job in
 // results.jsonl, appended by this process only; `--resume` reruns the jobs without a finished line.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,7 +11,8 @@ import { crossProduct, type GridAxis } from '../config/grid.js';
 import { UsageError } from '../errors.js';
 import { appendJsonl, writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
 import type { Logger } from '../run/logger.js';
-import { latestRows, readEbr, readRunJson, readSummary, readSweepRows, readSweepSpec, readTeachers, type Analysis, type SweepRow, type SweepSpec } from '../run/records/index.js';
+import { latestRows, readAnalysis, readTaskRecord, readEbr, readRunJson, readSummary, readSweepRows, readSweepSpec, readTeachers, type Analysis, type SweepRow, type SweepSpec } from '../run/records/index.js';
+import { ANALYSIS_FILE } from '../run/records/analysis.js';
 import { stamp } from '../run/run-folder.js';
 import { groupStats } from '../stats/table.js';
 
@@ -54,9 +55,14 @@ export function openSweep(ref: string, runsDir: string): { dir: string; spec: Sw
   throw new UsageError(`sweep not found: ${ref} (no sweep.json there)`);
 }
 
-function runChild(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** What a job's children report to (a Slurm task forwards its signal to the running child). */
+export type OnChild = (child: ChildProcess | null) => void;
+
+function runChild(args: string[], onChild?: OnChild): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolveP) => {
     const p = spawn(process.execPath, [MMC_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    onChild?.(p);
+    p.on('close', () => onChild?.(null));
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -127,77 +133,150 @@ function teacherFor(dir: string, spec: SweepSpec, seed: number, dataSeed: number
   return teacherRuns.get(key)!;
 }
 
+/** Run folders of each job (`<stamp>-<command>-<sweep name>-<job>-<hash>` under runs/), oldest first: one directory listing for the whole sweep. */
+export function jobRunFolders(dir: string, spec: SweepSpec): Map<string, string[]> {
+  const byJob = new Map<string, string[]>();
+  const runsDir = join(dir, 'runs');
+  if (!existsSync(runsDir)) return byJob;
+  const prefix = `-${spec.command}-${spec.name}-`;
+  for (const f of readdirSync(runsDir).sort()) {
+    const m = /^\d{8}-\d{6}(-.+)-(j\d+)-[0-9a-f]{6}$/.exec(f);
+    if (!m || m[1] + '-' !== prefix) continue;
+    const list = byJob.get(m[2]) ?? [];
+    list.push(join(runsDir, f));
+    byJob.set(m[2], list);
+  }
+  return byJob;
+}
+
+function runStatus(run: string): string | null {
+  try {
+    return readRunJson(join(run, 'run.json')).status;
+  } catch {
+    return null; // torn or foreign folder
+  }
+}
+
 /**
  * A finished run of this job that no result line names: its sweep was killed (SIGKILL) after the
- * `mmc train` child had started, and the orphaned child finished alone. Resume adopts it instead of
- * training the job a second time.
+ * `mmc train` child had started, and the orphaned child finished alone (or, on Slurm, a requeued
+ * task's run had finished). Resume adopts it instead of training the job a second time.
  */
-function orphanRun(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][number], known: Set<string>): string | null {
-  const runsDir = join(dir, 'runs');
-  if (!existsSync(runsDir)) return null;
-  const name = `${spec.name}-${job.id}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const re = new RegExp(`^\\d{8}-\\d{6}-${spec.command}-${name}-[0-9a-f]{6}$`);
-  for (const f of readdirSync(runsDir).filter((f) => re.test(f)).sort().reverse()) {
-    const run = join(runsDir, f);
-    if (known.has(run) || !existsSync(join(run, 'summary.json'))) continue;
-    try {
-      if (readRunJson(join(run, 'run.json')).status === 'finished') return run;
-    } catch {
-      /* torn or foreign folder: not adoptable */
-    }
+function orphanRun(runs: string[], known: Set<string>): string | null {
+  for (const run of [...runs].reverse()) {
+    if (!known.has(run) && existsSync(join(run, 'summary.json')) && runStatus(run) === 'finished') return run;
   }
   return null;
 }
 
-async function runJob(dir: string, spec: SweepSpec, job: SweepSpec['jobs'][number], baseDataSeed: number | null, backend: string | undefined, known: Set<string> = new Set()): Promise<SweepRow> {
-  const sets = [...spec.sets, ...Object.entries(job.values).map(([k, v]) => `${k}=${v}`)];
-  const dataSeed = spec.vary_data_seed && baseDataSeed !== null ? baseDataSeed + job.seed : null; // datasets without a seed stay fixed
-  if (dataSeed !== null) sets.push(`dataset.seed=${dataSeed}`);
-  const row: SweepRow = { job: job.id, status: 'failed', seed: job.seed, values: job.values, run: null, metrics: {} };
-  const extra: string[] = [];
-  if (spec.command === 'distill') {
-    try {
-      extra.push('--teacher', await teacherFor(dir, spec, job.seed, dataSeed, backend));
-    } catch (e) {
-      row.error = (e as Error).message;
-      return row;
-    }
-  }
-  const args = [spec.command, '--config', join(dir, spec.config), ...sets.flatMap((s) => ['--set', s]), ...extra, '--seed', String(job.seed), '--name', `${spec.name}-${job.id}`, '--runs-dir', join(dir, 'runs'), '--json', '-q', '--no-progress'];
-  if (backend) args.push('--backend', backend);
-  let trained: { run: string; status: string; summary: Record<string, unknown> };
-  const orphan = orphanRun(dir, spec, job, known);
-  if (orphan) {
-    trained = { run: orphan, status: 'finished', summary: readSummary(join(orphan, 'summary.json'))! }; // orphanRun checked it exists
-    row.adopted = true;
-  } else {
-    const t = await runChild(args);
-    if (t.code !== 0) {
-      row.error = t.stderr.trim().split('\n').at(-1) ?? `exit ${t.code}`;
-      return row;
-    }
-    trained = JSON.parse(t.stdout) as { run: string; status: string; summary: Record<string, unknown> };
-  }
-  row.run = trained.run;
+/** The job's latest run when it can go on (`--resume`): interrupted, or left `running` by a task that was killed. */
+function resumableRun(runs: string[]): string | null {
+  const last = runs.at(-1);
+  const status = last ? runStatus(last) : null;
+  return last && (status === 'interrupted' || status === 'running') ? last : null;
+}
+
+/**
+ * A job's row from its run folder alone (summary.json, eval/analysis.json, ebr.json), as both
+ * executors record it: a local sweep and a Slurm one give the same rows. null: the run has not
+ * finished (or its analysis is missing where the sweep analyses).
+ */
+export function rowFromRun(spec: SweepSpec, job: SweepSpec['jobs'][number], run: string): SweepRow | null {
+  if (runStatus(run) !== 'finished') return null;
+  const summary = readSummary(join(run, 'summary.json'));
+  if (!summary) return null;
   let analysis: Analysis | null = null;
   if (spec.analyze) {
-    const a = await runChild(['analyze', '--run', trained.run, '--json', ...(backend ? ['--backend', backend] : [])]);
-    if (a.code !== 0) {
-      row.error = `analyze: ${a.stderr.trim().split('\n').at(-1)}`;
-      row.metrics = rowMetrics(trained.summary, null);
-      return row;
-    }
-    analysis = JSON.parse(a.stdout) as Analysis;
+    const file = join(run, 'eval', ANALYSIS_FILE);
+    if (!existsSync(file)) return null;
+    analysis = readAnalysis(file);
   }
-  row.status = 'finished';
-  row.metrics = rowMetrics(trained.summary, analysis);
-  const ebrFile = join(trained.run, 'ebr.json');
+  const row: SweepRow = { job: job.id, status: 'finished', seed: job.seed, values: job.values, run, metrics: rowMetrics(summary, analysis) };
+  const ebrFile = join(run, 'ebr.json');
   if (existsSync(ebrFile)) {
     const e = readEbr(ebrFile);
     row.metrics.disc_acc = e.disc_acc;
     for (const [k, v] of Object.entries(e.similarity)) row.metrics[`g_cosine.${k}`] = v;
   }
   return row;
+}
+
+/** What runJob needs besides the job. */
+export interface JobContext {
+  dir: string;
+  spec: SweepSpec;
+  baseDataSeed: number | null;
+  backend?: string;
+  threads?: number; // BLAS threads for each child (Slurm: the task's CPUs)
+  known?: Set<string>; // runs that result lines already name
+  runs?: string[]; // the job's run folders (jobRunFolders); read here when absent
+  resumeInterrupted?: boolean; // Slurm: a requeued task goes on with its interrupted run
+  stop?: () => boolean; // Slurm: a signal asked the task to stop; no further child starts
+  onChild?: OnChild;
+}
+
+/** One job, as a local worker and a Slurm task both run it: train (or adopt/resume its run), analyse, and read the row back from the run folder. */
+export async function runJob(job: SweepSpec['jobs'][number], c: JobContext): Promise<SweepRow> {
+  const { dir, spec, backend } = c;
+  const sets = [...spec.sets, ...Object.entries(job.values).map(([k, v]) => `${k}=${v}`)];
+  const dataSeed = spec.vary_data_seed && c.baseDataSeed !== null ? c.baseDataSeed + job.seed : null; // datasets without a seed stay fixed
+  if (dataSeed !== null) sets.push(`dataset.seed=${dataSeed}`);
+  const row: SweepRow = { job: job.id, status: 'failed', seed: job.seed, values: job.values, run: null, metrics: {} };
+  const common = ['--runs-dir', join(dir, 'runs'), '--json', '-q', '--no-progress', ...(backend ? ['--backend', backend] : []), ...(c.threads ? ['--threads', String(c.threads)] : [])];
+  const runs = c.runs ?? jobRunFolders(dir, spec).get(job.id) ?? [];
+  const orphan = orphanRun(runs, c.known ?? new Set());
+  let run: string;
+  if (orphan) {
+    run = orphan;
+    row.adopted = true;
+  } else {
+    const resume = c.resumeInterrupted ? resumableRun(runs) : null;
+    let args: string[];
+    if (resume) args = [spec.command, '--resume', resume, ...common];
+    else {
+      const extra: string[] = [];
+      if (spec.command === 'distill') {
+        try {
+          extra.push('--teacher', await teacherFor(dir, spec, job.seed, dataSeed, backend));
+        } catch (e) {
+          row.error = (e as Error).message;
+          return row;
+        }
+      }
+      args = [spec.command, '--config', join(dir, spec.config), ...sets.flatMap((s) => ['--set', s]), ...extra, '--seed', String(job.seed), '--name', `${spec.name}-${job.id}`, ...common];
+    }
+    const t = await runChild(args, c.onChild);
+    if (t.code !== 0) {
+      row.error = t.stderr.trim().split('\n').at(-1) || `exit ${t.code}`;
+      return row;
+    }
+    const trained = JSON.parse(t.stdout) as { run: string; status: string };
+    run = trained.run;
+    if (trained.status !== 'finished') {
+      row.run = run;
+      row.error = `run ${trained.status} (resume the sweep to go on)`;
+      return row;
+    }
+  }
+  row.run = run;
+  if (c.stop?.()) {
+    row.error = 'stopped before its analysis';
+    return row;
+  }
+  if (spec.analyze) {
+    const a = await runChild(['analyze', '--run', run, '--json', ...(backend ? ['--backend', backend] : [])], c.onChild);
+    if (a.code !== 0) {
+      row.error = `analyze: ${a.stderr.trim().split('\n').at(-1)}`;
+      row.metrics = rowMetrics(readSummary(join(run, 'summary.json')) ?? {}, null);
+      return row;
+    }
+  }
+  const done = rowFromRun(spec, job, run);
+  if (!done) {
+    row.error = `run ${run} has no finished result`;
+    return row;
+  }
+  return row.adopted ? { ...done, adopted: true } : done;
 }
 
 export async function runSweep(dir: string, spec: SweepSpec, o: { workers: number; backend?: string; log: Logger }): Promise<SweepRow[]> {
@@ -215,7 +294,7 @@ export async function runSweep(dir: string, spec: SweepSpec, o: { workers: numbe
   const worker = async () => {
     while (next < todo.length) {
       const job = todo[next++];
-      const row = await runJob(dir, spec, job, baseDataSeed, o.backend, known);
+      const row = await runJob(job, { dir, spec, baseDataSeed, backend: o.backend, known });
       appendJsonl(resultsPath, row);
       finished++;
       const label = Object.entries(job.values).map(([k, v]) => `${k}=${v}`).join(' ');
@@ -224,6 +303,29 @@ export async function runSweep(dir: string, spec: SweepSpec, o: { workers: numbe
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, o.workers) }, worker));
+  return writeSweepTables(dir, spec);
+}
+
+/**
+ * A Slurm sweep's results, merged from the run folders (never from Slurm's state): per job, the row
+ * of its latest finished run, else the failure its task recorded (tasks/<job>.json); a job with
+ * neither has no row. results.jsonl is rewritten whole by this one process (tasks never append to
+ * it), then results.json and results.csv as for a local sweep.
+ */
+export function mergeFromRuns(dir: string, spec: SweepSpec): SweepRow[] {
+  const byJob = jobRunFolders(dir, spec);
+  const rows: SweepRow[] = [];
+  for (const job of spec.jobs) {
+    const runs = byJob.get(job.id) ?? [];
+    let row: SweepRow | null = null;
+    for (const run of [...runs].reverse()) if ((row = rowFromRun(spec, job, run))) break;
+    if (!row) {
+      const t = readTaskRecord(dir, job.id);
+      if (t && t.status === 'failed') row = { job: job.id, status: 'failed', seed: job.seed, values: job.values, run: t.run, metrics: {}, error: t.error ?? 'failed' };
+    }
+    if (row) rows.push(row);
+  }
+  writeFileAtomic(join(dir, 'results.jsonl'), rows.map((r) => JSON.stringify(r) + '\n').join(''));
   return writeSweepTables(dir, spec);
 }
 

@@ -277,6 +277,21 @@ export const ebrSchema = z
   })
   .strict();
 
+/** `mmc sweep --executor slurm`: what each array task asks of the cluster (flags override these). */
+export const slurmSchema = z
+  .object({
+    partition: z.string().regex(/^[A-Za-z0-9_.,-]+$/, 'a partition name (letters, digits, _ . , -)').nullable().default(null),
+    account: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'an account name (letters, digits, _ . -)').nullable().default(null),
+    time: z.string().regex(/^(\d+-)?\d+(:\d{1,2}){0,2}$/, 'a Slurm time limit: minutes, MM:SS, HH:MM:SS or D-HH[:MM[:SS]]').nullable().default(null),
+    cpus_per_task: posInt.max(1024).default(1),
+    mem: z.string().regex(/^\d+[KMGT]?$/, 'a memory size such as 4G or 4000M').nullable().default(null),
+    parallelism: posInt.max(100_000).nullable().default(null), // tasks of one array at once (%P); null: the cluster decides
+    signal_seconds: posInt.max(86_400).default(90), // USR2 this long before the time limit: save, requeue
+    sbatch: z.array(z.string().regex(/^--[A-Za-z][A-Za-z0-9-]*(=[^\n]*)?$/, 'an sbatch option such as --qos=high (one line)')).default([]),
+    setup: z.string().regex(/^[^\n]*$/, 'one shell line').nullable().default(null), // run before mmc in each task, e.g. module load nodejs
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     name: z.string().max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name of letters, digits, _, . or -').default('run'), // part of the run folder's name
@@ -290,6 +305,7 @@ export const configSchema = z
     analysis: analysisSchema.prefault({}),
     distill: distillSchema.prefault({}),
     ebr: ebrSchema.prefault({}),
+    slurm: slurmSchema.optional(), // only `mmc sweep --executor slurm` reads it; absent, a config's hash is as before
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -1,8 +1,10 @@
 // A sweep folder's records: sweep.json (the plan), results.jsonl (one line per job attempt, appended
-// by the sweep process only) and teachers.jsonl (distill sweeps: the teacher run of each seed).
+// by the sweep process only), teachers.jsonl (distill sweeps: the teacher run of each seed) and, for
+// Slurm sweeps, tasks/<job>.json (each written by its own task only: no two nodes share a file).
 import { join } from 'node:path';
 import type { GridAxis } from '../../config/grid.js';
-import { readRecord, readRecordLines, type Shape } from './read.js';
+import type { SlurmOptions } from '../../slurm/options.js';
+import { readOptionalRecord, readRecord, readRecordLines, type Shape } from './read.js';
 
 export interface SweepSpec {
   id: string;
@@ -19,6 +21,35 @@ export interface SweepSpec {
   jobs: { id: string; values: Record<string, string>; seed: number }[];
   created: string;
   argv?: string[]; // the mmc command line that created the sweep (absent in sweeps made before mmc report)
+  executor?: 'local' | 'slurm'; // absent: local (sweeps made before the Slurm executor)
+  slurm?: SlurmRecord;
+}
+
+/** How a Slurm sweep was submitted: its options and one entry per job array (sbatch call). */
+export interface SlurmRecord {
+  options: SlurmOptions;
+  max_array_size: number; // the cluster's MaxArraySize when submitted: larger submissions were split
+  submissions: SlurmSubmission[];
+}
+
+export interface SlurmSubmission {
+  array_job_id: string | null; // null between writing the plan and sbatch answering
+  jobs: string[]; // the sweep's job ids: array index i runs jobs[i]
+  script: string; // the batch script, relative to the sweep folder
+  submitted: string;
+}
+
+/** tasks/<job>.json: how the job's latest Slurm task ended, written by that task. */
+export interface SlurmTaskRecord {
+  job: string;
+  array_job_id: string;
+  index: number;
+  restart: number; // SLURM_RESTART_COUNT: 0 for the first start, +1 per requeue
+  node: string;
+  status: 'finished' | 'failed' | 'requeued';
+  run: string | null;
+  error?: string;
+  ended: string;
 }
 
 export interface SweepRow {
@@ -40,6 +71,7 @@ export interface TeacherLine {
 const SPEC: Shape = { name: 'a sweep record', keys: { jobs: 'array' }, hint: 'is this a sweep folder?' };
 const ROW: Shape = { name: 'a sweep result', keys: { job: 'string', metrics: 'object' } };
 const TEACHER: Shape = { name: 'a sweep teacher line', keys: { seed: 'number', run: 'string' } };
+const TASK: Shape = { name: 'a Slurm task record', keys: { job: 'string', array_job_id: 'string', status: 'string' } };
 
 export const readSweepSpec = (dir: string): SweepSpec => readRecord<SweepSpec>(join(dir, 'sweep.json'), SPEC);
 
@@ -47,6 +79,9 @@ export const readSweepSpec = (dir: string): SweepSpec => readRecord<SweepSpec>(j
 export const readSweepRows = (dir: string): SweepRow[] => readRecordLines<SweepRow>(join(dir, 'results.jsonl'), ROW);
 
 export const readTeachers = (dir: string): TeacherLine[] => readRecordLines<TeacherLine>(join(dir, 'teachers.jsonl'), TEACHER);
+
+export const taskRecordPath = (dir: string, job: string): string => join(dir, 'tasks', `${job}.json`);
+export const readTaskRecord = (dir: string, job: string): SlurmTaskRecord | null => readOptionalRecord<SlurmTaskRecord>(taskRecordPath(dir, job), TASK);
 
 /** The rows a sweep's tables keep: the latest line per job, in job order. */
 export function latestRows(spec: SweepSpec, rows: SweepRow[]): SweepRow[] {

@@ -1,0 +1,75 @@
+// What one array task runs (`mmc sweep --task SWEEP --submission S`, started by the batch script):
+// the job that SLURM_ARRAY_TASK_ID names, exactly as a local worker runs it. USR2 (sent by
+// --signal=B:USR2@N before the time limit) stops the running child at its next safe point (the
+// end of the epoch, checkpoint saved), then the task requeues itself; the requeued task resumes the
+// run. The task writes only its run folder and its own tasks/<job>.json.
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { loadConfigFile } from '../config/load.js';
+import { runJob } from '../commands/sweep.js';
+import { UsageError } from '../errors.js';
+import { writeJsonAtomic } from '../run/atomic.js';
+import type { Logger } from '../run/logger.js';
+import { readSweepSpec, taskRecordPath, type SlurmTaskRecord } from '../run/records/index.js';
+import { requeue } from './client.js';
+
+export interface TaskInput {
+  dir: string;
+  submission: number;
+  index: number; // SLURM_ARRAY_TASK_ID
+  threads?: number;
+  backend?: string;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Runs the task; resolves to its exit code (0: finished or requeued). */
+export async function runTask(i: TaskInput): Promise<number> {
+  const env = i.env ?? process.env;
+  const spec = readSweepSpec(i.dir);
+  const sub = spec.slurm?.submissions[i.submission];
+  if (!sub) throw new UsageError(`${join(i.dir, 'sweep.json')}: no Slurm submission ${i.submission}`);
+  const jobId = sub.jobs[i.index];
+  const job = spec.jobs.find((j) => j.id === jobId);
+  if (!job) throw new UsageError(`${join(i.dir, 'sweep.json')}: submission ${i.submission} has no task ${i.index}`);
+  const arrayJobId = env.SLURM_ARRAY_JOB_ID ?? sub.array_job_id ?? 'local';
+  let child: ChildProcess | null = null;
+  let signalled: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = sig;
+    i.log.warn(`${sig}: stopping ${job.id} at its next checkpoint${sig === 'SIGUSR2' ? ', then requeueing the task' : ''}`);
+    child?.kill('SIGTERM'); // mmc's first SIGTERM: finish the epoch, save, mark the run interrupted
+  };
+  process.on('SIGUSR2', onSignal);
+  process.on('SIGTERM', onSignal);
+  const base = loadConfigFile(join(i.dir, spec.config), { overrides: spec.sets }).dataset;
+  const row = await runJob(job, {
+    dir: i.dir,
+    spec,
+    baseDataSeed: 'seed' in base ? base.seed : null,
+    backend: i.backend,
+    threads: i.threads,
+    resumeInterrupted: true,
+    stop: () => signalled !== null,
+    onChild: (c) => {
+      child = c;
+      if (c && signalled) c.kill('SIGTERM');
+    },
+  });
+  const record: SlurmTaskRecord = { job: job.id, array_job_id: arrayJobId, index: i.index, restart: Number(env.SLURM_RESTART_COUNT ?? 0), node: hostname(), status: row.status, run: row.run, ...(row.error ? { error: row.error } : {}), ended: new Date().toISOString() };
+  if (signalled === 'SIGUSR2' && row.status !== 'finished') {
+    const r = requeue(arrayJobId, i.index);
+    if (r.ok) {
+      writeJsonAtomic(taskRecordPath(i.dir, job.id), { ...record, status: 'requeued', error: undefined });
+      i.log.warn(`${job.id}: requeued (${arrayJobId}_${i.index}); the next start resumes ${row.run ?? 'the job'}`);
+      return 0;
+    }
+    record.error = `could not requeue: ${r.stderr || r.stdout}`;
+  }
+  writeJsonAtomic(taskRecordPath(i.dir, job.id), record);
+  if (row.status === 'finished') i.log.info(`${job.id}: finished, test acc ${row.metrics.test_acc}`);
+  else i.log.error(`${job.id}: ${row.error}`);
+  return row.status === 'finished' ? 0 : 1;
+}
