@@ -77,11 +77,11 @@ async function finishSlurm(dir: string, spec: SweepSpec, o: SweepOpts, log: Logg
   if (o.wait) s = await waitForSweep(dir, spec, (now) => log.info(`sweep ${spec.id}: ${countsLine(now)}`));
   const ended = s.tasks.every((t) => ENDED.has(t.state));
   const rows = ended ? mergeFromRuns(dir, spec) : null;
+  if (ended && s.tasks.some((t) => t.state !== 'finished')) process.exitCode = 1;
   if (o.json) return printJson({ sweep: dir, status: s, ...(rows ? { rows } : {}) });
   process.stdout.write(`sweep ${dir}\n${statusTable(s)}\n`);
   if (rows) process.stdout.write(`${summaryTable(rows, spec.grid.map((g) => g.key))}\n`);
   else process.stdout.write(`watch: mmc sweep --status ${dir} [--wait]\n`);
-  if (ended && s.tasks.some((t) => t.state !== 'finished')) process.exitCode = 1;
 }
 
 export function sweepCommand(): Command {

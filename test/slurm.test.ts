@@ -1,0 +1,154 @@
+// `mmc sweep --executor slurm` against a real one-node Slurm cluster (scripts/slurm-local.sh up;
+// .ci/run starts one and sets MMC_REQUIRE_SLURM=1). Without a reachable cluster these tests skip,
+// unless MMC_REQUIRE_SLURM=1 makes that a failure.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { MMC_BIN, QUICK_CONFIG, REPO_ROOT } from '../src/test-support.js';
+
+function slurmSkipReason(): string | undefined {
+  const r = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8', timeout: 15_000 });
+  const up = r.status === 0 && /idle|mixed|allocated|completing/.test(r.stdout);
+  if (up) return undefined;
+  if (process.env.MMC_REQUIRE_SLURM === '1') throw new Error(`MMC_REQUIRE_SLURM=1 but no Slurm node answers (sinfo: ${r.error?.message ?? (r.stderr || r.stdout).trim()})`);
+  return 'no Slurm cluster reachable (scripts/slurm-local.sh up; MMC_REQUIRE_SLURM=1 makes this a failure)';
+}
+
+const skip = slurmSkipReason();
+const tmp = () => mkdtempSync(join(tmpdir(), 'mmc-slurm-'));
+const FAST = ['--set', 'train.epochs=3'];
+
+function mmc(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [MMC_BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Row {
+  job: string;
+  status: string;
+  run: string | null;
+  error?: string;
+  metrics: Record<string, number | null>;
+}
+interface Status {
+  tasks: { job: string; state: string; task: string | null; detail?: string }[];
+}
+
+/** A row without what differs between two executions of the same job: its folder and its speed. */
+const comparable = (r: Row) => ({ ...r, run: undefined, adopted: undefined, metrics: { ...r.metrics, samples_per_s: undefined } });
+
+function sweepJson(out: string): { sweep: string; rows: Row[]; status: Status } {
+  return JSON.parse(out);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+async function until(what: string, ok: () => boolean, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+test('sweep --executor slurm --wait: the same 4 rows as the local executor (minus folders and timings)', { skip, timeout: 300_000 }, () => {
+  const args = ['sweep', '--config', QUICK_CONFIG, '--grid', 'train.modality_dropout=0,0.3', '--seeds', '2', '--json', '-q'];
+  const slurm = mmc([...args, '--runs-dir', tmp(), '--executor', 'slurm', '--wait']);
+  assert.equal(slurm.code, 0, slurm.stderr);
+  const local = mmc([...args, '--runs-dir', tmp()]);
+  assert.equal(local.code, 0, local.stderr);
+  const [s, l] = [sweepJson(slurm.stdout), sweepJson(local.stdout)];
+  assert.equal(s.rows.length, 4);
+  assert.deepEqual(s.status.tasks.map((t) => t.state), ['finished', 'finished', 'finished', 'finished']);
+  const byJob = (rows: Row[]) => Object.fromEntries(rows.map((r) => [r.job, comparable(r)]));
+  assert.deepEqual(byJob(s.rows), byJob(l.rows));
+  // Each task wrote only its run folder, its task record and its own log; results.jsonl is the merge's.
+  const spec = JSON.parse(readFileSync(join(s.sweep, 'sweep.json'), 'utf8'));
+  assert.equal(spec.executor, 'slurm');
+  assert.equal(spec.slurm.submissions.length, 1);
+  assert.match(spec.slurm.submissions[0].array_job_id, /^\d+$/);
+  assert.deepEqual(readdirSync(join(s.sweep, 'tasks')).sort(), ['j000.json', 'j001.json', 'j002.json', 'j003.json']);
+  const lines = readFileSync(join(s.sweep, 'results.jsonl'), 'utf8').trim().split('\n');
+  assert.deepEqual(lines.map((l) => JSON.parse(l).job), ['j000', 'j001', 'j002', 'j003']);
+});
+
+test('failed tasks are reported with their reason: mmc\'s own error line, or Slurm\'s state when the batch script fails first', { skip, timeout: 300_000 }, () => {
+  // The native backend asked for, with no OpenBLAS to be found: mmc train exits 2 in the task.
+  const a = mmc(['sweep', '--config', QUICK_CONFIG, ...FAST, '--seeds', '1', '--runs-dir', tmp(), '--executor', 'slurm', '--backend', 'native', '--wait', '--json', '-q'], { MMC_OPENBLAS: '/nonexistent/libopenblas.so' });
+  assert.equal(a.code, 1, a.stderr);
+  const sa = sweepJson(a.stdout);
+  assert.equal(sa.status.tasks[0].state, 'failed');
+  assert.match(sa.status.tasks[0].detail ?? '', /backend "native" is not available/);
+  assert.equal(sa.rows[0].status, 'failed');
+  assert.match(sa.rows[0].error ?? '', /backend "native" is not available/);
+  // The task's setup line fails before mmc starts: only Slurm knows (accounting or jobcomp).
+  const b = mmc(['sweep', '--config', QUICK_CONFIG, ...FAST, '--seeds', '1', '--runs-dir', tmp(), '--executor', 'slurm', '--setup', 'exit 3', '--wait', '--json', '-q']);
+  assert.equal(b.code, 1, b.stderr);
+  const sb = sweepJson(b.stdout);
+  assert.equal(sb.status.tasks[0].state, 'failed');
+  assert.match(sb.status.tasks[0].detail ?? '', /^FAILED, exit 3:0$/);
+  assert.deepEqual(sb.rows, []); // no run, no task record: no row
+});
+
+test('a cancelled task shows as cancelled; --resume --executor slurm resubmits only the jobs without a finished run', { skip, timeout: 300_000 }, async () => {
+  const runs = tmp();
+  const made = mmc(['sweep', '--config', QUICK_CONFIG, ...FAST, '--seeds', '2', '--runs-dir', runs, '--executor', 'slurm', '--array-parallelism', '1', '--json', '-q']);
+  assert.equal(made.code, 0, made.stderr);
+  const { sweep } = sweepJson(made.stdout);
+  const spec = JSON.parse(readFileSync(join(sweep, 'sweep.json'), 'utf8'));
+  const id = spec.slurm.submissions[0].array_job_id as string;
+  // %1: task 1 waits while task 0 runs; cancel it there.
+  assert.equal(spawnSync('scancel', [`${id}_1`], { timeout: 15_000 }).status, 0);
+  const waited = mmc(['sweep', '--status', sweep, '--wait', '--json', '-q']);
+  assert.equal(waited.code, 1, 'a cancelled task makes the sweep incomplete');
+  const st = sweepJson(waited.stdout).status.tasks;
+  assert.equal(st[0].state, 'finished');
+  assert.ok(['cancelled', 'lost'].includes(st[1].state), `j001: ${st[1].state}`);
+  const resumed = mmc(['sweep', '--resume', sweep, '--runs-dir', runs, '--wait', '--json', '-q']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const after = JSON.parse(readFileSync(join(sweep, 'sweep.json'), 'utf8'));
+  assert.deepEqual(after.slurm.submissions.map((s: { jobs: string[] }) => s.jobs), [['j000', 'j001'], ['j001']]);
+  assert.deepEqual(sweepJson(resumed.stdout).rows.map((r) => [r.job, r.status]), [['j000', 'finished'], ['j001', 'finished']]);
+});
+
+test('USR2 before the time limit: the task saves at the epoch\'s end, requeues itself, and the requeued task resumes that run to the same result', { skip, timeout: 300_000 }, async () => {
+  const runs = tmp();
+  const long = ['--set', 'train.epochs=12', '--set', 'dataset.train_size=30000', '--set', 'train.early_stopping.patience=100'];
+  const made = mmc(['sweep', '--config', QUICK_CONFIG, ...long, '--seeds', '1', '--runs-dir', runs, '--executor', 'slurm', '--json', '-q']);
+  assert.equal(made.code, 0, made.stderr);
+  const { sweep } = sweepJson(made.stdout);
+  const id = JSON.parse(readFileSync(join(sweep, 'sweep.json'), 'utf8')).slurm.submissions[0].array_job_id as string;
+  // Once the run has a checkpoint, send what --signal=B:USR2@90 sends before the limit.
+  const runDir = () => {
+    const d = join(sweep, 'runs');
+    const f = existsSync(d) ? readdirSync(d) : [];
+    return f.length ? join(d, f[0]) : null;
+  };
+  await until('the first checkpoint', () => {
+    const r = runDir();
+    return !!r && existsSync(join(r, 'checkpoints', 'last'));
+  });
+  assert.equal(spawnSync('scancel', ['--signal=USR2', '--batch', `${id}_0`], { timeout: 15_000 }).status, 0);
+  const waited = mmc(['sweep', '--status', sweep, '--wait', '--json', '-q']);
+  assert.equal(waited.code, 0, waited.stderr + waited.stdout);
+  const rows = sweepJson(waited.stdout).rows;
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].status, 'finished');
+  const folders = readdirSync(join(sweep, 'runs'));
+  assert.equal(folders.length, 1, 'the requeued task resumed the run rather than starting another');
+  const run = JSON.parse(readFileSync(join(sweep, 'runs', folders[0], 'run.json'), 'utf8'));
+  assert.equal(run.status, 'finished');
+  assert.equal(run.resumed?.length, 1, 'resumed once');
+  const task = JSON.parse(readFileSync(join(sweep, 'tasks', 'j000.json'), 'utf8'));
+  assert.equal(task.restart, 1);
+  // One log across both starts (--open-mode=append): the first start's requeue line, then the second's end.
+  const log = readFileSync(join(sweep, 'slurm', 'logs', `${id}_0.err`), 'utf8');
+  assert.match(log, /SIGUSR2: stopping j000[\s\S]*requeued[\s\S]*j000: finished/);
+  // The same job uninterrupted, locally: the same numbers.
+  const local = mmc(['sweep', '--config', QUICK_CONFIG, ...long, '--seeds', '1', '--runs-dir', tmp(), '--json', '-q']);
+  assert.equal(local.code, 0, local.stderr);
+  assert.deepEqual(comparable(sweepJson(local.stdout).rows[0]), comparable(rows[0]));
+});
+void spawn;
