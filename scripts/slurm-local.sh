@@ -4,7 +4,8 @@
 #                                  slurmd, slurm-client, munge installed with --no-install-recommends)
 #   scripts/slurm-local.sh down    cancel every job, stop the daemons, remove /etc/slurm/slurm.conf
 #   scripts/slurm-local.sh status  whether it is up
-# State lives in $MMC_SLURM_DIR (default /tmp/mmc-slurm). The config goes to /etc/slurm/slurm.conf so
+# State lives in $MMC_SLURM_DIR (default /tmp/mmc-slurm); MMC_SLURM_MAX_ARRAY_SIZE sets MaxArraySize
+# (default 1001, Slurm's; CI uses 3 so that a small sweep is split into several arrays). The config goes to /etc/slurm/slurm.conf so
 # that client commands (sbatch, squeue, ...) find it without SLURM_CONF; an existing slurm.conf that
 # this script did not write is never touched. Facts behind the settings (Slurm 22.05 in a container):
 # proctrack/linuxproc and task/none work without cgroups; AuthInfo=cred_expire=10 lets a requeued
@@ -55,6 +56,7 @@ JobCompLoc=$DIR/jobcomp.txt
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 MinJobAge=300
+MaxArraySize=${MMC_SLURM_MAX_ARRAY_SIZE:-1001}
 NodeName=$HOST CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 CONF
@@ -72,8 +74,15 @@ start_munge() {
 up() {
   [[ $(id -u) == 0 ]] || die "run as root (the daemons run as root here)"
   for b in slurmctld slurmd sbatch munged; do command -v "$b" >/dev/null || [[ -x /usr/sbin/$b ]] || die "$b missing: apt-get install --no-install-recommends slurmctld slurmd slurm-client munge"; done
-  if is_up; then echo "slurm-local: already up"; return; fi
+  local before=''
+  [[ -e $CONF ]] && before=$(cat "$CONF")
   write_conf
+  if is_up; then
+    if [[ $before == "$(cat "$CONF")" ]]; then echo "slurm-local: already up"; return; fi
+    echo "slurm-local: up with other settings; restarting"
+    down > /dev/null
+    write_conf
+  fi
   start_munge
   pgrep -x slurmctld >/dev/null || (setsid /usr/sbin/slurmctld -D -i >"$DIR/slurmctld.out" 2>&1 </dev/null &)
   pgrep -x slurmd >/dev/null || (setsid /usr/sbin/slurmd -D >"$DIR/slurmd.out" 2>&1 </dev/null &)
@@ -97,10 +106,10 @@ down() {
   pkill -x slurmd 2>/dev/null || true
   pkill -x slurmctld 2>/dev/null || true
   for _ in $(seq 1 40); do
-    pgrep -x 'slurmctld|slurmd|slurmstepd' >/dev/null || break
+    pgrep -x slurmctld >/dev/null || pgrep -x slurmd >/dev/null || pgrep -x slurmstepd >/dev/null || break
     sleep 0.25
   done
-  pkill -9 -x 'slurmctld|slurmd|slurmstepd' 2>/dev/null || true
+  for d in slurmctld slurmd slurmstepd; do pkill -9 -x $d 2>/dev/null || true; done
   if [[ -e $CONF ]] && grep -qF "$MARK" "$CONF"; then rm -f "$CONF"; fi
   rm -rf "$DIR/state" "$DIR/spool"
   echo "slurm-local: down"

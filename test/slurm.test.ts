@@ -2,7 +2,7 @@
 // .ci/run starts one and sets MMC_REQUIRE_SLURM=1). Without a reachable cluster these tests skip,
 // unless MMC_REQUIRE_SLURM=1 makes that a failure.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,8 +67,11 @@ test('sweep --executor slurm --wait: the same 4 rows as the local executor (minu
   // Each task wrote only its run folder, its task record and its own log; results.jsonl is the merge's.
   const spec = JSON.parse(readFileSync(join(s.sweep, 'sweep.json'), 'utf8'));
   assert.equal(spec.executor, 'slurm');
-  assert.equal(spec.slurm.submissions.length, 1);
-  assert.match(spec.slurm.submissions[0].array_job_id, /^\d+$/);
+  // Arrays of at most MaxArraySize tasks (CI's cluster has 3: two arrays, the second of one task).
+  const max = spec.slurm.max_array_size as number;
+  assert.equal(max, Number(/MaxArraySize\s*=\s*(\d+)/.exec(spawnSync('scontrol', ['show', 'config'], { encoding: 'utf8' }).stdout)![1]));
+  assert.deepEqual(spec.slurm.submissions.map((x: { jobs: string[] }) => x.jobs.length), max >= 4 ? [4] : [max, 4 - max]);
+  for (const sub of spec.slurm.submissions) assert.match(sub.array_job_id, /^\d+$/);
   assert.deepEqual(readdirSync(join(s.sweep, 'tasks')).sort(), ['j000.json', 'j001.json', 'j002.json', 'j003.json']);
   const lines = readFileSync(join(s.sweep, 'results.jsonl'), 'utf8').trim().split('\n');
   assert.deepEqual(lines.map((l) => JSON.parse(l).job), ['j000', 'j001', 'j002', 'j003']);
@@ -92,31 +95,42 @@ test('failed tasks are reported with their reason: mmc\'s own error line, or Slu
   assert.deepEqual(sb.rows, []); // no run, no task record: no row
 });
 
-test('a cancelled task shows as cancelled; --resume --executor slurm resubmits only the jobs without a finished run', { skip, timeout: 300_000 }, async () => {
+const LONG = ['--set', 'train.epochs=12', '--set', 'dataset.train_size=30000', '--set', 'train.early_stopping.patience=100'];
+
+/** The job's run folders in a sweep. */
+const jobRuns = (sweep: string, job: string) => (existsSync(join(sweep, 'runs')) ? readdirSync(join(sweep, 'runs')).filter((f) => f.includes(`-${job}-`)) : []);
+const hasCheckpoint = (sweep: string, job: string) => jobRuns(sweep, job).some((f) => existsSync(join(sweep, 'runs', f, 'checkpoints', 'last')));
+
+test('scancel: the running task shows as cancelled, the pending one as cancelled or lost; --resume --executor slurm resubmits only jobs without a finished run and resumes the interrupted one', { skip, timeout: 300_000 }, async () => {
   const runs = tmp();
-  const made = mmc(['sweep', '--config', QUICK_CONFIG, ...FAST, '--seeds', '2', '--runs-dir', runs, '--executor', 'slurm', '--array-parallelism', '1', '--json', '-q']);
+  const made = mmc(['sweep', '--config', QUICK_CONFIG, ...LONG, '--seeds', '2', '--runs-dir', runs, '--executor', 'slurm', '--array-parallelism', '1', '--json', '-q']);
   assert.equal(made.code, 0, made.stderr);
   const { sweep } = sweepJson(made.stdout);
-  const spec = JSON.parse(readFileSync(join(sweep, 'sweep.json'), 'utf8'));
-  const id = spec.slurm.submissions[0].array_job_id as string;
-  // %1: task 1 waits while task 0 runs; cancel it there.
-  assert.equal(spawnSync('scancel', [`${id}_1`], { timeout: 15_000 }).status, 0);
+  const id = JSON.parse(readFileSync(join(sweep, 'sweep.json'), 'utf8')).slurm.submissions[0].array_job_id as string;
+  // %1: task 1 waits while task 0 runs; cancel both once task 0's run has a checkpoint.
+  await until('the first checkpoint of j000', () => hasCheckpoint(sweep, 'j000'));
+  assert.equal(spawnSync('scancel', [id], { timeout: 15_000 }).status, 0);
   const waited = mmc(['sweep', '--status', sweep, '--wait', '--json', '-q']);
-  assert.equal(waited.code, 1, 'a cancelled task makes the sweep incomplete');
+  assert.equal(waited.code, 1, 'cancelled tasks leave the sweep incomplete');
   const st = sweepJson(waited.stdout).status.tasks;
-  assert.equal(st[0].state, 'finished');
+  assert.equal(st[0].state, 'cancelled', JSON.stringify(st[0]));
+  // A pending array task cancelled before Slurm split it off leaves no record anywhere: lost, never finished.
   assert.ok(['cancelled', 'lost'].includes(st[1].state), `j001: ${st[1].state}`);
   const resumed = mmc(['sweep', '--resume', sweep, '--runs-dir', runs, '--wait', '--json', '-q']);
   assert.equal(resumed.code, 0, resumed.stderr);
   const after = JSON.parse(readFileSync(join(sweep, 'sweep.json'), 'utf8'));
-  assert.deepEqual(after.slurm.submissions.map((s: { jobs: string[] }) => s.jobs), [['j000', 'j001'], ['j001']]);
+  assert.deepEqual(after.slurm.submissions.map((s: { jobs: string[] }) => s.jobs), [['j000', 'j001'], ['j000', 'j001']]);
   assert.deepEqual(sweepJson(resumed.stdout).rows.map((r) => [r.job, r.status]), [['j000', 'finished'], ['j001', 'finished']]);
+  assert.equal(jobRuns(sweep, 'j000').length, 1, 'j000 went on with its interrupted run');
+  // Resubmitting a finished sweep submits nothing.
+  const again = mmc(['sweep', '--resume', sweep, '--runs-dir', runs, '--json', '-q']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(JSON.parse(readFileSync(join(sweep, 'sweep.json'), 'utf8')).slurm.submissions.length, 2);
 });
 
 test('USR2 before the time limit: the task saves at the epoch\'s end, requeues itself, and the requeued task resumes that run to the same result', { skip, timeout: 300_000 }, async () => {
   const runs = tmp();
-  const long = ['--set', 'train.epochs=12', '--set', 'dataset.train_size=30000', '--set', 'train.early_stopping.patience=100'];
-  const made = mmc(['sweep', '--config', QUICK_CONFIG, ...long, '--seeds', '1', '--runs-dir', runs, '--executor', 'slurm', '--json', '-q']);
+  const made = mmc(['sweep', '--config', QUICK_CONFIG, ...LONG, '--seeds', '1', '--runs-dir', runs, '--executor', 'slurm', '--json', '-q']);
   assert.equal(made.code, 0, made.stderr);
   const { sweep } = sweepJson(made.stdout);
   const id = JSON.parse(readFileSync(join(sweep, 'sweep.json'), 'utf8')).slurm.submissions[0].array_job_id as string;
@@ -147,8 +161,7 @@ test('USR2 before the time limit: the task saves at the epoch\'s end, requeues i
   const log = readFileSync(join(sweep, 'slurm', 'logs', `${id}_0.err`), 'utf8');
   assert.match(log, /SIGUSR2: stopping j000[\s\S]*requeued[\s\S]*j000: finished/);
   // The same job uninterrupted, locally: the same numbers.
-  const local = mmc(['sweep', '--config', QUICK_CONFIG, ...long, '--seeds', '1', '--runs-dir', tmp(), '--json', '-q']);
+  const local = mmc(['sweep', '--config', QUICK_CONFIG, ...LONG, '--seeds', '1', '--runs-dir', tmp(), '--json', '-q']);
   assert.equal(local.code, 0, local.stderr);
   assert.deepEqual(comparable(sweepJson(local.stdout).rows[0]), comparable(rows[0]));
 });
-void spawn;

@@ -51,9 +51,11 @@ export function sweepStatus(dir: string, spec: SweepSpec): SweepStatus {
     const q = live.get(task!);
     if (q) return { job: job.id, state: LIVE[q.state] ?? 'running', task, ...(q.reason ? { detail: q.reason } : {}), log };
     const rec = readTaskRecord(dir, job.id);
-    if (rec && rec.array_job_id === t.arrayJobId && rec.index === t.index && rec.status === 'failed') return { job: job.id, state: 'failed', task, detail: rec.error, run: rec.run, log };
+    const mine = rec && rec.array_job_id === t.arrayJobId && rec.index === t.index ? rec : null;
     const a = ended.get(task!);
-    if (a?.state === 'CANCELLED') return { job: job.id, state: 'cancelled', task, detail: 'cancelled (scancel, or preempted without requeue)', log };
+    // Cancelled first: a cancelled task's mmc stops its run and records that as a failure.
+    if (a?.state === 'CANCELLED') return { job: job.id, state: 'cancelled', task, detail: 'cancelled (scancel, or preempted without requeue)', run: mine?.run, log };
+    if (mine?.status === 'failed') return { job: job.id, state: 'failed', task, detail: mine.error, run: mine.run, log };
     if (a && a.state !== 'COMPLETED') return { job: job.id, state: 'failed', task, detail: `${a.state}${a.reason ? `, ${a.reason}` : ''}`, log };
     if (queue === null) return { job: job.id, state: 'unknown', task, detail: 'squeue did not answer', log };
     return { job: job.id, state: 'lost', task, detail: a ? 'the task ended without a finished run' : 'not queued, no finished run, no record of how it ended', log };

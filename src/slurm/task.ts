@@ -68,6 +68,7 @@ export async function runTask(i: TaskInput): Promise<number> {
     }
     record.error = `could not requeue: ${r.stderr || r.stdout}`;
   }
+  if (signalled === 'SIGTERM' && row.status !== 'finished') record.error = `stopped by SIGTERM (scancel, preemption or the time limit) with ${row.run ? `run ${row.run} interrupted` : 'no run yet'}`;
   writeJsonAtomic(taskRecordPath(i.dir, job.id), record);
   if (row.status === 'finished') i.log.info(`${job.id}: finished, test acc ${row.metrics.test_acc}`);
   else i.log.error(`${job.id}: ${row.error}`);
