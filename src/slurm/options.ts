@@ -33,6 +33,7 @@ export function slurmOptions(fromConfig: Partial<SlurmOptions> | undefined, flag
   const r = slurmSchema.safeParse(merged);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
+  if (issue.code === 'unrecognized_keys') throw new UsageError(`slurm.${issue.keys[0]}: unknown key (known: ${Object.keys(SLURM_FLAGS).join(', ')})`);
   const key = issue.path[0] as keyof SlurmOptions;
   const given = flags[key] !== undefined ? `${SLURM_FLAGS[key]} ${JSON.stringify(flags[key])}` : `slurm.${issue.path.join('.')}`;
   throw new UsageError(`${given}: ${issue.message}`);
