@@ -111,7 +111,9 @@ down() {
   done
   for d in slurmctld slurmd slurmstepd; do pkill -9 -x $d 2>/dev/null || true; done
   if [[ -e $CONF ]] && grep -qF "$MARK" "$CONF"; then rm -f "$CONF"; fi
-  rm -rf "$DIR/state" "$DIR/spool"
+  # The controller state stays: job ids go on increasing across restarts, so the jobcomp file's
+  # records (kept too) never describe two jobs with one id.
+  rm -rf "$DIR/spool"
   echo "slurm-local: down"
 }
 

@@ -138,13 +138,11 @@ export function sweepCommand(): Command {
         sweep = openSweep(o.resume, o.runsDir);
       } else {
         if (!o.config) throw new UsageError('sweep needs --config FILE (or --resume SWEEP)');
-        if (o.executor === 'slurm' && o.command === 'distill') throw new UsageError('--executor slurm runs train and reallocate sweeps; distill sweeps train a shared teacher per seed and run locally for now (docs/slurm.md)');
         sweep = createSweep({ configPath: o.config, sets: o.set, grid: o.grid.map(parseGrid), seeds: int('--seeds', o.seeds, 1), varyDataSeed: o.varyData, analyze: o.analyze, name: o.name, runsDir: o.runsDir, command: o.command as 'train' | 'distill' | 'reallocate', teacherConfig: o.teacherConfig, teacherSets: o.teacherSet, argv: process.argv.slice(2) });
       }
       const executor = o.executor ?? (o.resume ? sweep.spec.executor : undefined) ?? 'local';
       if (executor === 'slurm') {
         const { dir, spec } = sweep;
-        if (spec.command === 'distill') throw new UsageError('--executor slurm runs train and reallocate sweeps; distill sweeps train a shared teacher per seed and run locally for now (docs/slurm.md)');
         const fromConfig = spec.slurm?.options ?? loadConfigFile(join(dir, spec.config), { overrides: spec.sets }).slurm;
         const options = slurmOptions(fromConfig, slurmFlags(o));
         // Resubmit only jobs without a finished run that are not queued or running already.

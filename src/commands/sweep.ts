@@ -11,7 +11,7 @@ import { crossProduct, type GridAxis } from '../config/grid.js';
 import { UsageError } from '../errors.js';
 import { appendJsonl, writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
 import type { Logger } from '../run/logger.js';
-import { latestRows, readAnalysis, readTaskRecord, readEbr, readRunJson, readSummary, readSweepRows, readSweepSpec, readTeachers, type Analysis, type SweepRow, type SweepSpec } from '../run/records/index.js';
+import { latestRows, readAnalysis, readTaskRecord, readTeacherRecord, readEbr, readRunJson, readSummary, readSweepRows, readSweepSpec, readTeachers, type Analysis, type SweepRow, type SweepSpec } from '../run/records/index.js';
 import { ANALYSIS_FILE } from '../run/records/analysis.js';
 import { stamp } from '../run/run-folder.js';
 import { groupStats } from '../stats/table.js';
@@ -110,21 +110,42 @@ export function rowMetrics(summary: Record<string, unknown>, a: Analysis | null)
   return m;
 }
 
+/** The `mmc train` arguments of a distill sweep's teacher for one seed (the same seed and data seed as its students). */
+export function teacherArgs(dir: string, spec: SweepSpec, seed: number, dataSeed: number | null, o: { backend?: string; threads?: number }): string[] {
+  const sets = [...(spec.teacher_sets ?? []), ...(dataSeed !== null ? [`dataset.seed=${dataSeed}`] : [])];
+  return ['train', '--config', join(dir, spec.teacher_config!), ...sets.flatMap((s) => ['--set', s]), '--seed', String(seed), '--name', `${spec.name}-teacher-s${seed}`, '--runs-dir', join(dir, 'runs'), '--json', '-q', '--no-progress', ...(o.backend ? ['--backend', o.backend] : []), ...(o.threads ? ['--threads', String(o.threads)] : [])];
+}
+
+/** The finished teacher run of a seed, from teachers.jsonl (local sweeps) or teachers/s<seed>.json (a Slurm teacher task's record); null if none. */
+export function knownTeacher(dir: string, seed: number): string | null {
+  const lines = readTeachers(dir).filter((t) => t.seed === seed);
+  const record = readTeacherRecord(dir, seed);
+  for (const t of [...(record ? [record] : []), ...lines.reverse()]) {
+    if (existsSync(join(t.run, 'run.json')) && readRunJson(join(t.run, 'run.json')).status === 'finished') return t.run;
+  }
+  return null;
+}
+
+/** Trains a seed's teacher (a child process); resolves to its run folder. */
+export async function trainTeacher(dir: string, spec: SweepSpec, seed: number, dataSeed: number | null, o: { backend?: string; threads?: number; onChild?: OnChild }): Promise<string> {
+  const t = await runChild(teacherArgs(dir, spec, seed, dataSeed, o), o.onChild);
+  if (t.code !== 0) throw new Error(`teacher for seed ${seed}: ${t.stderr.trim().split('\n').at(-1)}`);
+  const out = JSON.parse(t.stdout) as { run: string; status: string };
+  if (out.status !== 'finished') throw new Error(`teacher for seed ${seed}: run ${out.status}`);
+  return out.run;
+}
+
 /** Distill sweeps: one teacher per seed, trained on first use and remembered in teachers.jsonl. */
 const teacherRuns = new Map<string, Promise<string>>();
 function teacherFor(dir: string, spec: SweepSpec, seed: number, dataSeed: number | null, backend: string | undefined): Promise<string> {
   const key = `${dir}#${seed}`;
-  const known = readTeachers(dir).find((t) => t.seed === seed);
-  if (known && existsSync(join(known.run, 'run.json')) && readRunJson(join(known.run, 'run.json')).status === 'finished') return Promise.resolve(known.run);
+  const known = knownTeacher(dir, seed);
+  if (known) return Promise.resolve(known);
   if (!teacherRuns.has(key)) {
     teacherRuns.set(
       key,
       (async () => {
-        const sets = [...(spec.teacher_sets ?? []), ...(dataSeed !== null ? [`dataset.seed=${dataSeed}`] : [])];
-        const args = ['train', '--config', join(dir, spec.teacher_config!), ...sets.flatMap((s) => ['--set', s]), '--seed', String(seed), '--name', `${spec.name}-teacher-s${seed}`, '--runs-dir', join(dir, 'runs'), '--json', '-q', '--no-progress', ...(backend ? ['--backend', backend] : [])];
-        const t = await runChild(args);
-        if (t.code !== 0) throw new Error(`teacher for seed ${seed}: ${t.stderr.trim().split('\n').at(-1)}`);
-        const run = (JSON.parse(t.stdout) as { run: string }).run;
+        const run = await trainTeacher(dir, spec, seed, dataSeed, { backend });
         appendJsonl(join(dir, 'teachers.jsonl'), { seed, run });
         return run;
       })(),
@@ -212,6 +233,7 @@ export interface JobContext {
   runs?: string[]; // the job's run folders (jobRunFolders); read here when absent
   resumeInterrupted?: boolean; // Slurm: a requeued task goes on with its interrupted run
   stop?: () => boolean; // Slurm: a signal asked the task to stop; no further child starts
+  teacherFromTask?: boolean; // Slurm distill tasks: the seed's teacher comes from its teacher task (teachers/s<seed>.json)
   onChild?: OnChild;
 }
 
@@ -237,7 +259,10 @@ export async function runJob(job: SweepSpec['jobs'][number], c: JobContext): Pro
       const extra: string[] = [];
       if (spec.command === 'distill') {
         try {
-          extra.push('--teacher', await teacherFor(dir, spec, job.seed, dataSeed, backend));
+          // A Slurm task never trains a teacher itself: its seed's teacher task did (the array waits for it).
+          const known = c.teacherFromTask ? knownTeacher(dir, job.seed) : null;
+          if (c.teacherFromTask && !known) throw new Error(`the teacher of seed ${job.seed} has not finished (its teacher task failed or was cancelled; see tasks/teacher-s${job.seed}.json)`);
+          extra.push('--teacher', known ?? (await teacherFor(dir, spec, job.seed, dataSeed, backend)));
         } catch (e) {
           row.error = (e as Error).message;
           return row;

@@ -13,6 +13,7 @@ export interface ScriptInput {
   node: string; // the node executable (process.execPath on the submitting machine)
   mmcBin: string; // absolute path of bin/mmc
   backend?: string;
+  after?: string[]; // array job ids that must all succeed first (a distill sweep's teachers)
 }
 
 /** Single-quoted for bash: any byte string is safe inside. */
@@ -38,6 +39,8 @@ export function batchScript(i: ScriptInput): string {
     ...(o.account ? [`#SBATCH --account=${o.account}`] : []),
     ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
     ...(o.mem ? [`#SBATCH --mem=${o.mem}`] : []),
+    // A failed teacher makes the dependency unsatisfiable: cancel the waiting tasks rather than leave them pending forever.
+    ...(i.after?.length ? [`#SBATCH --dependency=afterok:${i.after.join(':')}`, '#SBATCH --kill-on-invalid-dep=yes'] : []),
     ...o.sbatch.map((l) => `#SBATCH ${l}`),
     '',
     'set -e',

@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { knownTeacher } from '../commands/sweep.js';
 import { writeJsonAtomic } from '../run/atomic.js';
 import type { SlurmSubmission, SweepSpec } from '../run/records/index.js';
 import { maxArraySize, sbatch, slurmConfig } from './client.js';
@@ -28,35 +29,51 @@ export function submitJobs(i: SubmitInput): SlurmSubmission[] {
   spec.slurm = { options: i.options, max_array_size: maxSize, submissions: spec.slurm?.submissions ?? [] };
   mkdirSync(join(i.dir, 'slurm', 'logs'), { recursive: true });
   mkdirSync(join(i.dir, 'tasks'), { recursive: true });
+  if (spec.command === 'distill') mkdirSync(join(i.dir, 'teachers'), { recursive: true });
   const added: SlurmSubmission[] = [];
+  // Distill sweeps: first the teachers their seeds still lack (one task per seed), then the jobs, waiting for them.
+  let after: string[] = [];
+  if (spec.command === 'distill') {
+    const seeds = [...new Set(i.jobs.map((id) => spec.jobs.find((j) => j.id === id)!.seed))].filter((seed) => !knownTeacher(i.dir, seed));
+    for (let first = 0; first < seeds.length; first += maxSize) added.push(submitOne(i, { kind: 'teachers', jobs: [], seeds: seeds.slice(first, first + maxSize) }));
+    after = added.map((s) => s.array_job_id!);
+  }
   for (let first = 0; first < i.jobs.length; first += maxSize) {
-    const jobs = i.jobs.slice(first, first + maxSize);
-    const n = spec.slurm.submissions.length;
+    added.push(submitOne(i, { jobs: i.jobs.slice(first, first + maxSize), ...(after.length ? { after } : {}) }));
+  }
+  return added;
+}
+
+function submitOne(i: SubmitInput, what: Pick<SlurmSubmission, 'kind' | 'jobs' | 'seeds' | 'after'>): SlurmSubmission {
+  const spec = i.spec;
+  const slurm = spec.slurm!;
+  {
+    const n = slurm.submissions.length;
+    const tasks = what.kind === 'teachers' ? what.seeds!.length : what.jobs.length;
     const script = join('slurm', `array-${n}.sh`);
-    const text = batchScript({ sweepDir: i.dir, sweepId: spec.id, submission: n, tasks: jobs.length, options: i.options, node: process.execPath, mmcBin: MMC_BIN, backend: i.backend });
+    const text = batchScript({ sweepDir: i.dir, sweepId: spec.id, submission: n, tasks, options: i.options, node: process.execPath, mmcBin: MMC_BIN, backend: i.backend, after: what.after });
     writeFileSync(join(i.dir, script), text);
     chmodSync(join(i.dir, script), 0o755);
-    const sub: SlurmSubmission = { array_job_id: null, jobs, script, submitted: new Date().toISOString() };
-    spec.slurm.submissions.push(sub);
+    const sub: SlurmSubmission = { array_job_id: null, ...what, script, submitted: new Date().toISOString() };
+    slurm.submissions.push(sub);
     writeJsonAtomic(join(i.dir, 'sweep.json'), spec);
     try {
       sub.array_job_id = sbatch(join(i.dir, script));
     } catch (e) {
-      spec.slurm.submissions.pop(); // never queued: leave no plan that looks submitted
+      slurm.submissions.pop(); // never queued: leave no plan that looks submitted
       writeJsonAtomic(join(i.dir, 'sweep.json'), spec);
       throw e;
     }
     writeJsonAtomic(join(i.dir, 'sweep.json'), spec);
-    added.push(sub);
+    return sub;
   }
-  return added;
 }
 
 /** Each job's latest submission: the array job id and index its task has there. */
 export function latestTasks(spec: SweepSpec): Map<string, { arrayJobId: string; index: number; submission: number }> {
   const m = new Map<string, { arrayJobId: string; index: number; submission: number }>();
   (spec.slurm?.submissions ?? []).forEach((s, n) => {
-    if (s.array_job_id) s.jobs.forEach((job, index) => m.set(job, { arrayJobId: s.array_job_id!, index, submission: n }));
+    if (s.array_job_id && s.kind !== 'teachers') s.jobs.forEach((job, index) => m.set(job, { arrayJobId: s.array_job_id!, index, submission: n }));
   });
   return m;
 }

@@ -7,11 +7,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { loadConfigFile } from '../config/load.js';
-import { runJob } from '../commands/sweep.js';
+import { knownTeacher, runJob, trainTeacher } from '../commands/sweep.js';
 import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
 import type { Logger } from '../run/logger.js';
-import { readSweepSpec, taskRecordPath, type SlurmTaskRecord } from '../run/records/index.js';
+import { readSweepSpec, taskRecordPath, teacherRecordPath, type SlurmTaskRecord, type SweepSpec } from '../run/records/index.js';
 import { requeue } from './client.js';
 
 export interface TaskInput {
@@ -30,10 +30,13 @@ export async function runTask(i: TaskInput): Promise<number> {
   const spec = readSweepSpec(i.dir);
   const sub = spec.slurm?.submissions[i.submission];
   if (!sub) throw new UsageError(`${join(i.dir, 'sweep.json')}: no Slurm submission ${i.submission}`);
+  const arrayJobId = env.SLURM_ARRAY_JOB_ID ?? sub.array_job_id ?? 'local';
+  const base = loadConfigFile(join(i.dir, spec.config), { overrides: spec.sets }).dataset;
+  const baseDataSeed = 'seed' in base ? base.seed : null;
+  if (sub.kind === 'teachers') return teacherTask(i, spec, sub.seeds![i.index], baseDataSeed, arrayJobId, env);
   const jobId = sub.jobs[i.index];
   const job = spec.jobs.find((j) => j.id === jobId);
   if (!job) throw new UsageError(`${join(i.dir, 'sweep.json')}: submission ${i.submission} has no task ${i.index}`);
-  const arrayJobId = env.SLURM_ARRAY_JOB_ID ?? sub.array_job_id ?? 'local';
   let child: ChildProcess | null = null;
   let signalled: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -44,11 +47,11 @@ export async function runTask(i: TaskInput): Promise<number> {
   };
   process.on('SIGUSR2', onSignal);
   process.on('SIGTERM', onSignal);
-  const base = loadConfigFile(join(i.dir, spec.config), { overrides: spec.sets }).dataset;
   const row = await runJob(job, {
     dir: i.dir,
     spec,
-    baseDataSeed: 'seed' in base ? base.seed : null,
+    baseDataSeed,
+    teacherFromTask: true,
     backend: i.backend,
     threads: i.threads,
     resumeInterrupted: true,
@@ -73,4 +76,23 @@ export async function runTask(i: TaskInput): Promise<number> {
   if (row.status === 'finished') i.log.info(`${job.id}: finished, test acc ${row.metrics.test_acc}`);
   else i.log.error(`${job.id}: ${row.error}`);
   return row.status === 'finished' ? 0 : 1;
+}
+
+/** A distill sweep's teacher for one seed; its record (teachers/s<seed>.json) is what the seed's jobs read. */
+async function teacherTask(i: TaskInput, spec: SweepSpec, seed: number | undefined, baseDataSeed: number | null, arrayJobId: string, env: NodeJS.ProcessEnv): Promise<number> {
+  if (seed === undefined) throw new UsageError(`${join(i.dir, 'sweep.json')}: submission ${i.submission} has no teacher task ${i.index}`);
+  const name = `teacher-s${seed}`;
+  const record: SlurmTaskRecord = { job: name, array_job_id: arrayJobId, index: i.index, restart: Number(env.SLURM_RESTART_COUNT ?? 0), node: hostname(), status: 'finished', run: null, ended: '' };
+  try {
+    const dataSeed = spec.vary_data_seed && baseDataSeed !== null ? baseDataSeed + seed : null;
+    record.run = knownTeacher(i.dir, seed) ?? (await trainTeacher(i.dir, spec, seed, dataSeed, { backend: i.backend, threads: i.threads }));
+    writeJsonAtomic(teacherRecordPath(i.dir, seed), { seed, run: record.run });
+  } catch (e) {
+    record.status = 'failed';
+    record.error = (e as Error).message;
+  }
+  writeJsonAtomic(taskRecordPath(i.dir, name), { ...record, ended: new Date().toISOString() });
+  if (record.status === 'failed') i.log.error(`${name}: ${record.error}`);
+  else i.log.info(`${name}: ${record.run}`);
+  return record.status === 'finished' ? 0 : 1;
 }

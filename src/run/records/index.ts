@@ -8,4 +8,4 @@ export { locateFolders, readMetrics, readRunRecords, readSweepRecords, type Metr
 export { readReproduceProgress, type ReproduceProgress, type ReproduceSummary } from './reproduce.js';
 export { readRunJson, type RunJson, type RunStatus } from './run.js';
 export { readSummary, type RunSummary } from './summary.js';
-export { latestRows, readSweepRows, readSweepSpec, readTaskRecord, readTeachers, taskRecordPath, type SlurmRecord, type SlurmSubmission, type SlurmTaskRecord, type SweepRow, type SweepSpec, type TeacherLine } from './sweep.js';
+export { latestRows, readSweepRows, readSweepSpec, readTaskRecord, readTeacherRecord, readTeachers, taskRecordPath, teacherRecordPath, type SlurmRecord, type SlurmSubmission, type SlurmTaskRecord, type SweepRow, type SweepSpec, type TeacherLine } from './sweep.js';

@@ -34,7 +34,10 @@ export interface SlurmRecord {
 
 export interface SlurmSubmission {
   array_job_id: string | null; // null between writing the plan and sbatch answering
-  jobs: string[]; // the sweep's job ids: array index i runs jobs[i]
+  kind?: 'jobs' | 'teachers'; // absent: jobs. teachers: a distill sweep's teachers, index i trains seeds[i]
+  jobs: string[]; // the sweep's job ids: array index i runs jobs[i] (teachers: none)
+  seeds?: number[];
+  after?: string[]; // array job ids this array waits for (afterok: its teachers)
   script: string; // the batch script, relative to the sweep folder
   submitted: string;
 }
@@ -79,6 +82,10 @@ export const readSweepSpec = (dir: string): SweepSpec => readRecord<SweepSpec>(j
 export const readSweepRows = (dir: string): SweepRow[] => readRecordLines<SweepRow>(join(dir, 'results.jsonl'), ROW);
 
 export const readTeachers = (dir: string): TeacherLine[] => readRecordLines<TeacherLine>(join(dir, 'teachers.jsonl'), TEACHER);
+
+/** teachers/s<seed>.json: the teacher run a Slurm teacher task trained (one file per seed, one writer). */
+export const teacherRecordPath = (dir: string, seed: number): string => join(dir, 'teachers', `s${seed}.json`);
+export const readTeacherRecord = (dir: string, seed: number): TeacherLine | null => readOptionalRecord<TeacherLine>(teacherRecordPath(dir, seed), TEACHER);
 
 export const taskRecordPath = (dir: string, job: string): string => join(dir, 'tasks', `${job}.json`);
 export const readTaskRecord = (dir: string, job: string): SlurmTaskRecord | null => readOptionalRecord<SlurmTaskRecord>(taskRecordPath(dir, job), TASK);
