@@ -195,3 +195,26 @@ test('distill sweeps: a teacher array (one task per seed), then the jobs waiting
   assert.equal(rec.status, 'failed');
   assert.match(rec.error, /backend "native" is not available/);
 });
+
+test('reproduce --executor slurm: every sweep submitted at once, merged from run folders; the headline tables equal the local executor\'s', { skip, timeout: 400_000 }, () => {
+  const args = ['reproduce', '--quick', '--only', 'synthetic-vanilla,synthetic-kd', '--seeds', '2', '--json', '-q'];
+  const [a, b] = [tmp(), tmp()];
+  const slurm = mmc([...args, '--out', a, '--executor', 'slurm']);
+  assert.equal(slurm.code, 0, slurm.stderr);
+  const local = mmc([...args, '--out', b]);
+  assert.equal(local.code, 0, local.stderr);
+  const [hs, hl] = [readFileSync(join(a, 'headline.md'), 'utf8'), readFileSync(join(b, 'headline.md'), 'utf8')];
+  assert.match(hs, /\| KD \(feature\) \(n=2\) \|/);
+  assert.equal(hs, hl);
+  const progress = JSON.parse(readFileSync(join(a, 'reproduce.json'), 'utf8'));
+  for (const dir of Object.values(progress.sweeps) as string[]) assert.equal(JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')).executor, 'slurm');
+  // Rerunning resumes: nothing left to submit, the same tables.
+  const again = mmc([...args, '--out', a, '--executor', 'slurm']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(readFileSync(join(a, 'headline.md'), 'utf8'), hs);
+  for (const dir of Object.values(progress.sweeps) as string[]) {
+    const spec = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8'));
+    const jobArrays = (spec.slurm.submissions as { kind?: string }[]).filter((s) => s.kind !== 'teachers');
+    assert.equal(jobArrays.length, Math.ceil(spec.jobs.length / spec.slurm.max_array_size), 'submitted once, not again on the rerun');
+  }
+});

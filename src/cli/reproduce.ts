@@ -1,11 +1,13 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { reproduce } from '../commands/reproduce.js';
 import { EXPERIMENTS } from '../reproduce/experiments.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../run/logger.js';
 import { backendOption, printJson, quietOption } from './common.js';
+import { addSlurmOptions, slurmFlags, type SlurmCliOpts } from './slurm-options.js';
 
-interface ReproduceOpts {
+interface ReproduceOpts extends SlurmCliOpts {
+  executor?: 'local' | 'slurm';
   quick?: boolean;
   full?: boolean;
   out?: string;
@@ -18,12 +20,13 @@ interface ReproduceOpts {
 }
 
 export function reproduceCommand(): Command {
-  return new Command('reproduce')
+  return addSlurmOptions(new Command('reproduce'))
     .description("run the paper's experiments that mmc covers (theory, KD, EBR, missing rates, substitution, polysemanticity, fusion operators) on synthetic data and avmnist-mini, then write the report")
     .option('--quick', 'smaller data, epochs and grids, 3 seeds: under 15 minutes on 2 cores (the default)')
     .option('--full', "docs/results.md's grids and data, 5 seeds, and Tables 5-6 and weak-only models: 32 minutes on 2 cores with --workers 2 on the native backend, 59 on wasm (measured; docs/reproduce-full-native/)")
     .option('--out <dir>', 'output folder (default runs/reproduce-quick or runs/reproduce-full); rerunning resumes it')
-    .option('--workers <n>', 'jobs run at once (one process each)', '2')
+    .option('--workers <n>', 'jobs run at once (one process each; local executor)', '2')
+    .addOption(new Option('--executor <e>', 'local worker processes, or every sweep as Slurm job arrays at once (docs/slurm.md)').choices(['local', 'slurm']).default('local'))
     .option('--only <ids>', `comma-separated experiment ids (${EXPERIMENTS.map((e) => e.id).join(', ')})`)
     .option('--seeds <n>', "seeds per grid point for every experiment instead of the registry's (quick 3, full 5); with n seeds the smallest two-sided Wilcoxon p is 2/2^n, so p < 0.05 needs 6")
     .addOption(backendOption('tfjs backend for every job'))
@@ -39,7 +42,7 @@ export function reproduceCommand(): Command {
       const only = o.only?.split(',').map((s) => s.trim()).filter(Boolean);
       for (const id of only ?? []) if (!EXPERIMENTS.some((e) => e.id === id)) throw new UsageError(`--only ${id}: no such experiment (${EXPERIMENTS.map((e) => e.id).join(', ')})`);
       const log = createLogger({ level: o.quiet ? 'warn' : 'info' });
-      const r = await reproduce({ mode, out: o.out ?? `runs/reproduce-${mode}`, workers, backend: o.backend, only, seeds, log });
+      const r = await reproduce({ mode, out: o.out ?? `runs/reproduce-${mode}`, workers, backend: o.backend, only, seeds, log, ...(o.executor === 'slurm' ? { slurm: { flags: slurmFlags(o) } } : {}) });
       if (o.json) printJson(r);
       else {
         process.stdout.write(r.headline + '\n');

@@ -1,18 +1,16 @@
 import { Command, Option } from 'commander';
 import { parseGrid } from '../config/grid.js';
-import { loadConfigFile } from '../config/load.js';
 import { createSweep, mergeFromRuns, openSweep, pointStats, runSweep } from '../commands/sweep.js';
 import type { SweepRow, SweepSpec } from '../run/records/index.js';
 import { UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../run/logger.js';
-import { slurmOptions, type SlurmFlags } from '../slurm/options.js';
 import { countsLine, ENDED, sweepStatus, waitForSweep, type SweepStatus } from '../slurm/status.js';
-import { submitJobs } from '../slurm/submit.js';
+import { submitUnfinished } from '../slurm/submit.js';
 import { runTask } from '../slurm/task.js';
-import { join } from 'node:path';
 import { backendOption, collect, parseThreads, printJson, quietOption } from './common.js';
+import { addSlurmOptions, slurmFlags, type SlurmCliOpts } from './slurm-options.js';
 
-interface SweepOpts {
+interface SweepOpts extends SlurmCliOpts {
   config?: string;
   grid: string[];
   set: string[];
@@ -32,15 +30,6 @@ interface SweepOpts {
   executor?: 'local' | 'slurm';
   status?: string;
   wait?: boolean;
-  partition?: string;
-  account?: string;
-  time?: string;
-  cpusPerTask?: string;
-  mem?: string;
-  arrayParallelism?: string;
-  signalSeconds?: string;
-  sbatch: string[];
-  setup?: string;
   task?: string;
   submission?: string;
   threads?: string;
@@ -69,8 +58,6 @@ function statusTable(s: SweepStatus): string {
   return lines.join('\n');
 }
 
-const slurmFlags = (o: SweepOpts): SlurmFlags => ({ partition: o.partition, account: o.account, time: o.time, cpus_per_task: o.cpusPerTask, mem: o.mem, parallelism: o.arrayParallelism, signal_seconds: o.signalSeconds, sbatch: o.sbatch, setup: o.setup });
-
 /** A Slurm sweep's end: wait if asked, then merge the run folders into the result tables. */
 async function finishSlurm(dir: string, spec: SweepSpec, o: SweepOpts, log: Logger): Promise<void> {
   let s = sweepStatus(dir, spec);
@@ -85,7 +72,7 @@ async function finishSlurm(dir: string, spec: SweepSpec, o: SweepOpts, log: Logg
 }
 
 export function sweepCommand(): Command {
-  return new Command('sweep')
+  return addSlurmOptions(new Command('sweep'))
     .description('run a grid of configs × seeds in worker processes or as Slurm job arrays, analyse each run, collect one row per run')
     .option('-c, --config <file>', 'base experiment YAML')
     .option('--grid <key=v1,v2>', 'a grid axis (repeatable); list values keep their brackets: modalities=[a,b],[a,b,c]', collect, [])
@@ -104,15 +91,6 @@ export function sweepCommand(): Command {
     .addOption(new Option('--executor <e>', 'where jobs run: local worker processes (default), or Slurm job arrays (docs/slurm.md); --resume keeps the sweep\'s').choices(['local', 'slurm']))
     .option('--status <sweep>', 'Slurm sweeps: each task\'s state (squeue, accounting, run folders); the result tables once all have ended')
     .option('--wait', 'Slurm sweeps: poll until every task has ended, then merge the results')
-    .option('--partition <p>', 'Slurm: partition (slurm.partition)')
-    .option('--account <a>', 'Slurm: account (slurm.account)')
-    .option('--time <t>', 'Slurm: time limit per task, e.g. 02:00:00 (slurm.time)')
-    .option('--cpus-per-task <n>', 'Slurm: CPUs per task, also its BLAS threads (slurm.cpus_per_task, default 1)')
-    .option('--mem <m>', 'Slurm: memory per task, e.g. 4G (slurm.mem)')
-    .option('--array-parallelism <n>', 'Slurm: tasks of one array at once (slurm.parallelism)')
-    .option('--signal-seconds <s>', 'Slurm: seconds before the time limit at which a task saves and requeues (slurm.signal_seconds, default 90)')
-    .option('--sbatch <option>', 'Slurm: another #SBATCH line, e.g. --sbatch=--qos=high (repeatable; slurm.sbatch)', collect, [])
-    .option('--setup <line>', 'Slurm: a shell line each task runs first, e.g. "module load nodejs" (slurm.setup)')
     .addOption(new Option('--task <sweep>').hideHelp())
     .addOption(new Option('--submission <n>').hideHelp())
     .addOption(new Option('--threads <n>').hideHelp())
@@ -143,16 +121,7 @@ export function sweepCommand(): Command {
       const executor = o.executor ?? (o.resume ? sweep.spec.executor : undefined) ?? 'local';
       if (executor === 'slurm') {
         const { dir, spec } = sweep;
-        const fromConfig = spec.slurm?.options ?? loadConfigFile(join(dir, spec.config), { overrides: spec.sets }).slurm;
-        const options = slurmOptions(fromConfig, slurmFlags(o));
-        // Resubmit only jobs without a finished run that are not queued or running already.
-        const now = spec.executor === 'slurm' ? sweepStatus(dir, spec) : null;
-        const live = new Set(now?.tasks.filter((t) => !ENDED.has(t.state) || t.state === 'finished').map((t) => t.job) ?? []);
-        const jobs = spec.jobs.map((j) => j.id).filter((id) => !live.has(id));
-        if (jobs.length) {
-          const subs = submitJobs({ dir, spec, jobs, options, backend: o.backend });
-          log.info(`sweep ${spec.id}: ${jobs.length} task(s) submitted as job array ${subs.map((s) => s.array_job_id).join(', ')}`);
-        } else log.info(`sweep ${spec.id}: nothing to submit (every job is finished or queued)`);
+        submitUnfinished({ dir, spec, flags: slurmFlags(o), backend: o.backend, log });
         return finishSlurm(dir, spec, o, log);
       }
       const rows = await runSweep(sweep.dir, sweep.spec, { workers, backend: o.backend, log });

@@ -11,10 +11,13 @@ import { experimentsFor, HEADLINES, type Experiment, type Mode } from '../reprod
 import { UsageError } from '../errors.js';
 import type { Logger } from '../run/logger.js';
 import { writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
-import { readReproduceProgress, readSweepRows, type ReproduceProgress, type ReproduceSummary } from '../run/records/index.js';
+import { readReproduceProgress, readSweepRows, type ReproduceProgress, type ReproduceSummary, type SweepSpec } from '../run/records/index.js';
 import { bootstrapCI, describe, pairedTests } from '../stats/index.js';
 import { writeReport } from './report.js';
-import { createSweep, openSweep, runSweep } from './sweep.js';
+import { createSweep, mergeFromRuns, openSweep, runSweep } from './sweep.js';
+import type { SlurmFlags } from '../slurm/options.js';
+import { countsLine, ENDED, sweepStatus } from '../slurm/status.js';
+import { submitUnfinished } from '../slurm/submit.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -26,6 +29,8 @@ export interface ReproduceOptions {
   only?: string[]; // experiment ids
   seeds?: number; // seeds per grid point for every experiment, instead of the registry's
   log: Logger;
+  /** Submit every experiment's sweep to Slurm (all at once), wait, then merge; absent: local workers. */
+  slurm?: { flags: SlurmFlags };
 }
 
 export interface ReproduceResult {
@@ -61,8 +66,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   if (o.seeds !== undefined) progress.seeds = o.seeds;
   const list = experimentsFor(o.mode).filter((e) => !o.only || o.only.includes(e.id));
   let failed = 0;
-  for (const [i, e] of list.entries()) {
-    const t = performance.now();
+  const sweepOf = (e: Experiment) => {
     let dir = progress.sweeps[e.id];
     let spec;
     if (dir && existsSync(join(dir, 'sweep.json'))) ({ dir, spec } = openSweep(dir, out));
@@ -84,11 +88,19 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
       progress.sweeps[e.id] = dir;
       writeJsonAtomic(progressFile, progress);
     }
-    o.log.info(`reproduce [${i + 1}/${list.length}] ${e.id}: ${spec.jobs.length} jobs — ${e.claim}`);
-    const rows = await runSweep(dir, spec, { workers: o.workers, backend: o.backend, log: o.log });
-    failed += rows.filter((r) => r.status === 'failed').length;
-    progress.seconds[e.id] = (progress.seconds[e.id] ?? 0) + (performance.now() - t) / 1000;
-    writeJsonAtomic(progressFile, progress);
+    return { dir, spec };
+  };
+  if (o.slurm) failed = await onSlurm(list, sweepOf, o, () => writeJsonAtomic(progressFile, progress), progress);
+  else {
+    for (const [i, e] of list.entries()) {
+      const t = performance.now();
+      const { dir, spec } = sweepOf(e);
+      o.log.info(`reproduce [${i + 1}/${list.length}] ${e.id}: ${spec.jobs.length} jobs — ${e.claim}`);
+      const rows = await runSweep(dir, spec, { workers: o.workers, backend: o.backend, log: o.log });
+      failed += rows.filter((r) => r.status === 'failed').length;
+      progress.seconds[e.id] = (progress.seconds[e.id] ?? 0) + (performance.now() - t) / 1000;
+      writeJsonAtomic(progressFile, progress);
+    }
   }
   const headline = headlineMarkdown(progress, o.mode);
   writeFileAtomic(join(out, 'headline.md'), headline);
@@ -98,6 +110,42 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const summary: ReproduceSummary = { mode: o.mode, seconds, machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version }, sweeps: progress.sweeps, sweep_seconds: progress.seconds, failed_jobs: failed };
   writeJsonAtomic(join(out, 'summary.json'), summary);
   return { out, mode: o.mode, seconds, sweep_seconds: Object.values(progress.seconds).reduce((a, b) => a + b, 0), sweeps: progress.sweeps, failed_jobs: failed, headline, report: { html: report.html, markdown: report.markdown } };
+}
+
+/**
+ * Every experiment's sweep submitted to Slurm at once (unfinished jobs only, so a rerun resumes),
+ * then one wait over all of them; each sweep's results merged from its run folders. An experiment's
+ * seconds are the wall time until its last task ended. Returns the jobs not finished.
+ */
+async function onSlurm(list: Experiment[], sweepOf: (e: Experiment) => { dir: string; spec: SweepSpec }, o: ReproduceOptions, save: () => void, progress: ReproduceProgress): Promise<number> {
+  const t = performance.now();
+  const sweeps = list.map((e) => ({ e, ...sweepOf(e) }));
+  for (const [i, s] of sweeps.entries()) {
+    o.log.info(`reproduce [${i + 1}/${list.length}] ${s.e.id}: ${s.spec.jobs.length} jobs — ${s.e.claim}`);
+    submitUnfinished({ dir: s.dir, spec: s.spec, flags: o.slurm!.flags, backend: o.backend, log: o.log });
+  }
+  let notFinished = 0;
+  const pending = new Set(sweeps);
+  let delay = 1000;
+  let last = '';
+  while (pending.size) {
+    for (const s of [...pending]) {
+      const st = sweepStatus(s.dir, s.spec);
+      if (!st.tasks.every((x) => ENDED.has(x.state))) continue;
+      pending.delete(s);
+      const rows = mergeFromRuns(s.dir, s.spec);
+      notFinished += s.spec.jobs.length - rows.filter((r) => r.status === 'finished').length;
+      progress.seconds[s.e.id] = (progress.seconds[s.e.id] ?? 0) + (performance.now() - t) / 1000;
+      save();
+      o.log.info(`reproduce: ${s.e.id} ended (${countsLine(st)})`);
+    }
+    const line = `${sweeps.length - pending.size} of ${sweeps.length} experiments ended`;
+    if (line !== last && pending.size) o.log.info(`reproduce: ${line}`);
+    last = line;
+    if (pending.size) await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 1.5, 30_000);
+  }
+  return notFinished;
 }
 
 const pct = (v: number) => (100 * v).toFixed(1);

@@ -7,7 +7,6 @@ import { jobRunFolders, knownTeacher, rowFromRun } from '../commands/sweep.js';
 import { readTaskRecord, type SweepSpec } from '../run/records/index.js';
 import { jobcompTasks, sacctTasks, slurmConfig, squeueTasks } from './client.js';
 import type { TaskReport } from './parse.js';
-import { latestTasks } from './submit.js';
 
 export const TASK_STATES = ['finished', 'running', 'pending', 'requeued', 'failed', 'cancelled', 'lost', 'unsubmitted', 'unknown'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -27,6 +26,15 @@ export interface SweepStatus {
   tasks: TaskStatus[];
   counts: Record<TaskState, number>;
   sources: { squeue: boolean; accounting: 'sacct' | 'jobcomp' | null };
+}
+
+/** Each job's latest submission: the array job id and index its task has there. */
+export function latestTasks(spec: SweepSpec): Map<string, { arrayJobId: string; index: number; submission: number }> {
+  const m = new Map<string, { arrayJobId: string; index: number; submission: number }>();
+  (spec.slurm?.submissions ?? []).forEach((s, n) => {
+    if (s.array_job_id && s.kind !== 'teachers') s.jobs.forEach((job, index) => m.set(job, { arrayJobId: s.array_job_id!, index, submission: n }));
+  });
+  return m;
 }
 
 const LIVE: Record<string, TaskState> = { PENDING: 'pending', RUNNING: 'running', COMPLETING: 'running', CONFIGURING: 'running', SUSPENDED: 'running', STAGE_OUT: 'running', REQUEUED: 'requeued', REQUEUE_HOLD: 'requeued', REQUEUE_FED: 'requeued', RESIZING: 'running', SIGNALING: 'running' };

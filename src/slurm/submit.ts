@@ -5,10 +5,13 @@ import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { knownTeacher } from '../commands/sweep.js';
+import { loadConfigFile } from '../config/load.js';
 import { writeJsonAtomic } from '../run/atomic.js';
+import type { Logger } from '../run/logger.js';
 import type { SlurmSubmission, SweepSpec } from '../run/records/index.js';
 import { maxArraySize, sbatch, slurmConfig } from './client.js';
-import type { SlurmOptions } from './options.js';
+import { slurmOptions, type SlurmFlags, type SlurmOptions } from './options.js';
+import { ENDED, sweepStatus } from './status.js';
 import { batchScript } from './script.js';
 
 const MMC_BIN = fileURLToPath(new URL('../../../bin/mmc', import.meta.url));
@@ -69,11 +72,21 @@ function submitOne(i: SubmitInput, what: Pick<SlurmSubmission, 'kind' | 'jobs' |
   }
 }
 
-/** Each job's latest submission: the array job id and index its task has there. */
-export function latestTasks(spec: SweepSpec): Map<string, { arrayJobId: string; index: number; submission: number }> {
-  const m = new Map<string, { arrayJobId: string; index: number; submission: number }>();
-  (spec.slurm?.submissions ?? []).forEach((s, n) => {
-    if (s.array_job_id && s.kind !== 'teachers') s.jobs.forEach((job, index) => m.set(job, { arrayJobId: s.array_job_id!, index, submission: n }));
-  });
-  return m;
+/**
+ * Submits the jobs of a sweep that have no finished run and are not queued or running (all of them
+ * for a sweep that has not been on Slurm yet), with the config's slurm: section under `flags`.
+ * Returns the job ids submitted.
+ */
+export function submitUnfinished(o: { dir: string; spec: SweepSpec; flags: SlurmFlags; backend?: string; log: Logger }): string[] {
+  const { dir, spec } = o;
+  const fromConfig = spec.slurm?.options ?? loadConfigFile(join(dir, spec.config), { overrides: spec.sets }).slurm;
+  const options = slurmOptions(fromConfig, o.flags);
+  const now = spec.executor === 'slurm' ? sweepStatus(dir, spec) : null;
+  const keep = new Set(now?.tasks.filter((t) => t.state === 'finished' || !ENDED.has(t.state)).map((t) => t.job) ?? []);
+  const jobs = spec.jobs.map((j) => j.id).filter((id) => !keep.has(id));
+  if (jobs.length) {
+    const subs = submitJobs({ dir, spec, jobs, options, backend: o.backend });
+    o.log.info(`sweep ${spec.id}: ${jobs.length} task(s) submitted as job array ${subs.map((s) => s.array_job_id).join(', ')}`);
+  } else o.log.info(`sweep ${spec.id}: nothing to submit (every job is finished or queued)`);
+  return jobs;
 }
