@@ -69,6 +69,7 @@ start_munge() {
   mkdir -p /run/munge /var/log/munge /var/lib/munge
   chown munge:munge /run/munge /var/log/munge /var/lib/munge
   runuser -u munge -- /usr/sbin/munged
+  touch "$DIR/munged.ours"  # down stops only a munged that up started
 }
 
 up() {
@@ -110,6 +111,7 @@ down() {
     sleep 0.25
   done
   for d in slurmctld slurmd slurmstepd; do pkill -9 -x $d 2>/dev/null || true; done
+  if [[ -e $DIR/munged.ours ]]; then pkill -x munged 2>/dev/null || true; rm -f "$DIR/munged.ours"; fi
   if [[ -e $CONF ]] && grep -qF "$MARK" "$CONF"; then rm -f "$CONF"; fi
   # The controller state stays: job ids go on increasing across restarts, so the jobcomp file's
   # records (kept too) never describe two jobs with one id.

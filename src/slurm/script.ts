@@ -44,6 +44,9 @@ export function batchScript(i: ScriptInput): string {
     ...o.sbatch.map((l) => `#SBATCH ${l}`),
     '',
     'set -e',
+    // Ignored (not caught) signals stay ignored across exec: a USR2 that comes while node is still
+    // starting, before mmc handles it, is then lost instead of killing the task (its run resumes later).
+    "trap '' USR2",
     ...(o.setup ? [o.setup] : []),
     // One BLAS thread per CPU the task was given (the native backend's --threads).
     `exec ${shellQuote(i.node)} ${shellQuote(i.mmcBin)} sweep --task ${shellQuote(i.sweepDir)} --submission ${i.submission} --threads ${o.cpus_per_task}${i.backend ? ` --backend ${i.backend}` : ''}`,
