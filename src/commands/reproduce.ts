@@ -12,7 +12,7 @@ import { UsageError } from '../errors.js';
 import type { Logger } from '../run/logger.js';
 import { writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
 import { readReproduceProgress, readSweepRows, type ReproduceProgress, type ReproduceSummary, type SweepSpec } from '../run/records/index.js';
-import { bootstrapCI, describe, pairedTests } from '../stats/index.js';
+import { bootstrapCI, describe, holm, pairedTests } from '../stats/index.js';
 import { writeReport } from './report.js';
 import { createSweep, mergeFromRuns, openSweep, runSweep } from './sweep.js';
 import type { SlurmFlags } from '../slurm/options.js';
@@ -152,7 +152,12 @@ const pct = (v: number) => (100 * v).toFixed(1);
 
 /** Methods × metrics over paired seeds: mean ± std [95% CI], and the Wilcoxon p against vanilla. */
 export function headlineMarkdown(progress: ReproduceProgress, mode: Mode): string {
-  const lines = [`# mmc reproduce --${mode}: headline comparisons`, '', 'Test accuracy (%), mean ± sample std over seeds, [95% percentile-bootstrap CI of the mean]; p: two-sided Wilcoxon signed-rank test against vanilla over paired seeds (exact; not adjusted for multiple comparisons; with n seeds the smallest possible p is 2/2ⁿ).', ''];
+  const lines = [
+    `# mmc reproduce --${mode}: headline comparisons`,
+    '',
+    'Test accuracy (%), mean ± sample std over seeds, [95% percentile-bootstrap CI of the mean]. Against vanilla, over the seeds both have (paired): Δ, the mean paired difference with its 95% bootstrap CI; p, the exact two-sided Wilcoxon signed-rank test; Holm, p adjusted by Holm\'s method over all comparisons of that table (m is stated under it). With n seeds the smallest possible p is 2/2ⁿ (0.031 for 6, 0.002 for 10).',
+    '',
+  ];
   const experiments = experimentsFor(mode);
   for (const h of HEADLINES) {
     const rows: Record<string, unknown>[] = [];
@@ -178,6 +183,9 @@ export function headlineMarkdown(progress: ReproduceProgress, mode: Mode): strin
     const methods = [...new Set(rows.map((r) => r.method as string))];
     const hasBaseline = (m: string) => rows.some((r) => r.method === 'vanilla' && typeof r[m] === 'number');
     const tests = Object.fromEntries(metrics.map(([m]) => [m, hasBaseline(m) ? pairedTests(rows.filter((r) => typeof r[m] === 'number'), { pairBy: 'seed', compare: 'method', metric: m, baseline: 'vanilla' }) : []]));
+    // One family per table: every method × metric comparison with vanilla that has pairs.
+    const family = Object.values(tests).flat().filter((t) => t.pairs > 0);
+    const adjusted = new Map(family.map((t, i) => [t, holm(family.map((f) => f.p))[i]]));
     for (const method of methods) {
       const cells = metrics.map(([m]) => {
         const xs = rows.filter((r) => r.method === method && typeof r[m] === 'number' && Number.isFinite(r[m])).map((r) => r[m] as number);
@@ -185,13 +193,15 @@ export function headlineMarkdown(progress: ReproduceProgress, mode: Mode): strin
         const d = describe(xs);
         const ci = bootstrapCI(xs, { seed: 0 });
         const scale = m.startsWith('poly') || m.startsWith('auc') ? (v: number) => v.toFixed(3) : pct;
-        const t = tests[m].find((x) => x.a === method && x.b === 'vanilla');
-        return `${scale(d.mean)} ± ${scale(d.std)} [${scale(ci.lo)}, ${scale(ci.hi)}]${t ? ` p=${t.p.toPrecision(2)}` : ''}`;
+        const t = tests[m].find((x) => x.a === method && x.b === 'vanilla' && x.pairs > 0);
+        const sign = (v: number) => (v >= 0 ? '+' : '') + scale(v);
+        const vs = t ? `; Δ ${sign(t.meanDiff)} [${sign(t.diffCI[0])}, ${sign(t.diffCI[1])}], p=${t.p.toPrecision(2)}, Holm ${adjusted.get(t)!.toPrecision(2)}` : '';
+        return `${scale(d.mean)} ± ${scale(d.std)} [${scale(ci.lo)}, ${scale(ci.hi)}]${vs}`;
       });
       const n = rows.filter((r) => r.method === method).length;
       lines.push(`| ${method} (n=${n}) | ${cells.join(' | ')} |`);
     }
-    lines.push('');
+    lines.push('', `Holm: m = ${family.length} comparisons with vanilla in this table.`, '');
   }
   return lines.join('\n');
 }

@@ -83,6 +83,8 @@ export interface PairedTest extends WilcoxonResult {
   pairs: number;
   /** Mean of a − b over those pairs (NaN when there are none). */
   meanDiff: number;
+  /** 95% percentile-bootstrap interval of that mean (resampling the pairs; seed 0); NaNs without pairs. */
+  diffCI: [number, number];
 }
 
 /**
@@ -128,7 +130,9 @@ export function pairedTests(rows: readonly Row[], opts: PairedTestsOptions): Pai
       y.push(vb);
     }
     const test = wilcoxonSignedRank(x, y, { alternative: opts.alternative, zeroMethod: opts.zeroMethod });
-    const meanDiff = x.length ? x.reduce((s, xi, i) => s + (xi - y[i]), 0) / x.length : NaN;
-    return { a: A.value, b: B.value, metric, pairs: x.length, meanDiff, ...test };
+    const diffs = x.map((xi, i) => xi - y[i]);
+    const meanDiff = diffs.length ? diffs.reduce((s, d) => s + d, 0) / diffs.length : NaN;
+    const ci = diffs.length ? bootstrapCI(diffs, { seed: 0 }) : null;
+    return { a: A.value, b: B.value, metric, pairs: x.length, meanDiff, diffCI: ci ? [ci.lo, ci.hi] : [NaN, NaN], ...test };
   });
 }
