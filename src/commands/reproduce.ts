@@ -12,7 +12,9 @@ import { UsageError } from '../errors.js';
 import type { Logger } from '../run/logger.js';
 import { writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
 import { readReproduceProgress, readSweepRows, type ReproduceProgress, type ReproduceSummary, type SweepSpec } from '../run/records/index.js';
-import { bootstrapCI, describe, holm, pairedTests } from '../stats/index.js';
+import { holm, pairedTests } from '../stats/index.js';
+import { pct, statCell } from '../reproduce/cells.js';
+import { missingnessMarkdown } from '../reproduce/missingness.js';
 import { writeReport } from './report.js';
 import { createSweep, mergeFromRuns, openSweep, runSweep } from './sweep.js';
 import type { SlurmFlags } from '../slurm/options.js';
@@ -102,7 +104,8 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
       writeJsonAtomic(progressFile, progress);
     }
   }
-  const headline = headlineMarkdown(progress, o.mode);
+  const missing = missingnessMarkdown(progress, o.mode);
+  const headline = headlineMarkdown(progress, o.mode) + (missing ? `\n${missing}` : '');
   writeFileAtomic(join(out, 'headline.md'), headline);
   const sweeps = list.map((e) => progress.sweeps[e.id]).filter(Boolean);
   const report = await writeReport({ refs: sweeps, out: join(out, 'report'), title: `mmc reproduce --${o.mode}`, runsDir: out });
@@ -148,7 +151,6 @@ async function onSlurm(list: Experiment[], sweepOf: (e: Experiment) => { dir: st
   return notFinished;
 }
 
-const pct = (v: number) => (100 * v).toFixed(1);
 
 /** Methods × metrics over paired seeds: mean ± std [95% CI], and the Wilcoxon p against vanilla. */
 export function headlineMarkdown(progress: ReproduceProgress, mode: Mode): string {
@@ -189,14 +191,9 @@ export function headlineMarkdown(progress: ReproduceProgress, mode: Mode): strin
     for (const method of methods) {
       const cells = metrics.map(([m]) => {
         const xs = rows.filter((r) => r.method === method && typeof r[m] === 'number' && Number.isFinite(r[m])).map((r) => r[m] as number);
-        if (!xs.length) return '—';
-        const d = describe(xs);
-        const ci = bootstrapCI(xs, { seed: 0 });
         const scale = m.startsWith('poly') || m.startsWith('auc') ? (v: number) => v.toFixed(3) : pct;
         const t = tests[m].find((x) => x.a === method && x.b === 'vanilla' && x.pairs > 0);
-        const sign = (v: number) => (v >= 0 ? '+' : '') + scale(v);
-        const vs = t ? `; Δ ${sign(t.meanDiff)} [${sign(t.diffCI[0])}, ${sign(t.diffCI[1])}], p=${t.p.toPrecision(2)}, Holm ${adjusted.get(t)!.toPrecision(2)}` : '';
-        return `${scale(d.mean)} ± ${scale(d.std)} [${scale(ci.lo)}, ${scale(ci.hi)}]${vs}`;
+        return statCell(xs, { scale, test: t, holmP: t ? adjusted.get(t) : undefined });
       });
       const n = rows.filter((r) => r.method === method).length;
       lines.push(`| ${method} (n=${n}) | ${cells.join(' | ')} |`);
