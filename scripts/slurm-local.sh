@@ -111,7 +111,11 @@ down() {
     sleep 0.25
   done
   for d in slurmctld slurmd slurmstepd; do pkill -9 -x $d 2>/dev/null || true; done
-  if [[ -e $DIR/munged.ours ]]; then pkill -x munged 2>/dev/null || true; rm -f "$DIR/munged.ours"; fi
+  if [[ -e $DIR/munged.ours ]]; then
+    pkill -x munged 2>/dev/null || true
+    for _ in $(seq 1 40); do pgrep -x munged >/dev/null || break; sleep 0.25; done
+    rm -f "$DIR/munged.ours"
+  fi
   if [[ -e $CONF ]] && grep -qF "$MARK" "$CONF"; then rm -f "$CONF"; fi
   # The controller state stays: job ids go on increasing across restarts, so the jobcomp file's
   # records (kept too) never describe two jobs with one id.
