@@ -37,6 +37,7 @@ test('headline: mean ± std per method, and the exact two-sided Wilcoxon p again
   assert.match(d, /\| 92\.0 ± 2\.0 \[[\d.]+, [\d.]+\]; Δ \+0\.0 \[\+0\.0, \+0\.0\], p=1\.0, Holm 1\.0 \| 50\.0 ± 10\.0 \[[\d.]+, [\d.]+\]; Δ \+30\.0 \[\+20\.0, \+40\.0\], p=0\.25, Holm 0\.50 \|/);
   assert.match(md, /Holm: m = 2 comparisons with vanilla in this table\./);
   assert.match(md, /## Synthetic collapse benchmark/);
+  assert.match(md, /\| polysemantic fraction \| fused effective rank \| collision fraction \|\n/); // Table 9's measures for every method
   assert.doesNotMatch(md, /## avmnist-mini/); // no sweeps for it: no table
 });
 
@@ -48,7 +49,7 @@ test('headline (full): a weak-only model shows in the strong-missing column only
   const row = md.split('\n').find((l) => l.startsWith('| audio-only model (n=3)'))!;
   // all present: — (the model has no image); image missing: 75.0 ± 5.0, every paired difference positive → p = 0.25
   // Δ: +50, +45, +70 → +55.0; the only comparison of its table besides vanilla's own (m = 1): Holm = p.
-  assert.match(row, /^\| audio-only model \(n=3\) \| — \| 75\.0 ± 5\.0 \[[\d.]+, [\d.]+\]; Δ \+55\.0 \[\+4\d\.\d, \+\d\d\.\d\], p=0\.25, Holm 0\.25 \| — \| — \| — \|$/);
+  assert.match(row, /^\| audio-only model \(n=3\) \| — \| 75\.0 ± 5\.0 \[[\d.]+, [\d.]+\]; Δ \+55\.0 \[\+4\d\.\d, \+\d\d\.\d\], p=0\.25, Holm 0\.25 \| — \| — \| — \| — \| — \|$/);
   // quick mode has no such experiment: the row is not read even when a sweep is named
   assert.doesNotMatch(headlineMarkdown({ mode: 'quick', sweeps: { 'synthetic-vanilla': vanilla, 'synthetic-unimodal': audioOnly }, seconds: {} }, 'quick'), /audio-only/);
 });

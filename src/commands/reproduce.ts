@@ -180,6 +180,9 @@ export function headlineMarkdown(progress: ReproduceProgress, mode: Mode): strin
       [`alone_acc.${h.strong}`, `${h.weak} missing`],
       [`auc_missing.${h.strong}`, `AUC, ${h.strong} missing rate 0→1`],
       ['poly_fraction', 'polysemantic fraction'],
+      // The paper's Table 9 measures for every method: fused rank and noise–predictive collisions.
+      ['fused_effective_rank', 'fused effective rank'],
+      ['collision_fraction', 'collision fraction'],
     ];
     lines.push(`## ${h.title}`, '', `| method | ${metrics.map(([, l]) => l).join(' | ')} |`, `|---|${metrics.map(() => '---').join('|')}|`);
     const methods = [...new Set(rows.map((r) => r.method as string))];
@@ -191,7 +194,7 @@ export function headlineMarkdown(progress: ReproduceProgress, mode: Mode): strin
     for (const method of methods) {
       const cells = metrics.map(([m]) => {
         const xs = rows.filter((r) => r.method === method && typeof r[m] === 'number' && Number.isFinite(r[m])).map((r) => r[m] as number);
-        const scale = m.startsWith('poly') || m.startsWith('auc') ? (v: number) => v.toFixed(3) : pct;
+        const scale = m.startsWith('poly') || m.startsWith('auc') || m.startsWith('collision') ? (v: number) => v.toFixed(3) : m.endsWith('rank') ? (v: number) => v.toFixed(2) : pct;
         const t = tests[m].find((x) => x.a === method && x.b === 'vanilla' && x.pairs > 0);
         return statCell(xs, { scale, test: t, holmP: t ? adjusted.get(t) : undefined });
       });
