@@ -156,6 +156,8 @@ test('bad input exits 2 with one clear line and leaves existing runs untouched',
     [['eval', '--run', good.stdout ? JSON.parse(good.stdout).run : '', '--missing-modality', 'video'], /--missing-modality video: the run's modalities are image, audio/],
     [['eval', '--run', good.stdout ? JSON.parse(good.stdout).run : '', '--missing-modality', 'audio', '--missing-rate', '2'], /--missing-rate 2: expected a number from 0 to 1/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    // A reallocate sweep is validated with EBR on, as its jobs will run: refused before any job starts.
+    [['sweep', '--command', 'reallocate', '--config', QUICK_CONFIG, '--set', 'ebr.substitution=missing', '--set', 'ebr.train_substitution=0.3', '--runs-dir', runs], /ebr\.train_substitution \(0\.3\) drops modalities at random to substitute them, which ebr\.substitution: missing rules out/],
   ];
   for (const [args, re] of cases) refused(args, re);
   assert.deepEqual(readdirSync(runs), before);

@@ -1,3 +1,4 @@
+import { VERB_SETS } from '../commands/verb-sets.js';
 import { Command } from 'commander';
 import { reallocate } from '../commands/reallocate.js';
 import { UsageError } from '../errors.js';
@@ -8,7 +9,7 @@ export function reallocateCommand(): Command {
   addRunOptions(cmd, 'reallocate');
   return cmd.action(async (o: RunOpts) => {
     // Loaded with EBR on, as the run uses it (and saves it), so the config's EBR rules apply.
-    const { config, resume, stopAfter } = runConfig(o, 'reallocate', ['ebr.enabled=true']);
+    const { config, resume, stopAfter } = runConfig(o, 'reallocate', [...VERB_SETS.reallocate]);
     if (config.distill.teacher) throw new UsageError('this config distills from a teacher (distill.teacher is set); EBR and KD do not combine yet');
     const ctx = await buildContext(config, o.config ?? null, o, process.argv.slice(2));
     const r = await reallocate(ctx, { resume, stopAfter });

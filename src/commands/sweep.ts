@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from '
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load.js';
+import { VERB_SETS } from './verb-sets.js';
 import { crossProduct, type GridAxis } from '../config/grid.js';
 import { UsageError } from '../errors.js';
 import { appendJsonl, writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
@@ -22,8 +23,10 @@ export function createSweep(o: { configPath: string; sets: string[]; grid: GridA
   if (o.command === 'distill' && !o.teacherConfig) throw new UsageError('--command distill needs --teacher-config FILE (the teacher trained for each seed)');
   if (o.teacherConfig) loadConfigFile(o.teacherConfig, { overrides: o.teacherSets ?? [] });
   // Validate the base config and every grid value up front: a typo should fail now, not in job 17.
-  const base = loadConfigFile(o.configPath, { overrides: o.sets });
-  for (const axis of o.grid) for (const v of axis.values) loadConfigFile(o.configPath, { overrides: [...o.sets, `${axis.key}=${v}`] });
+  // With the verb's own overrides: reallocate's checks (EBR on) must fail here too.
+  const verb = VERB_SETS[o.command ?? 'train'];
+  const base = loadConfigFile(o.configPath, { overrides: [...verb, ...o.sets] });
+  for (const axis of o.grid) for (const v of axis.values) loadConfigFile(o.configPath, { overrides: [...verb, ...o.sets, `${axis.key}=${v}`] });
   const name = o.name ?? base.name;
   const jobs: SweepSpec['jobs'] = [];
   for (const values of crossProduct(o.grid)) for (let s = 0; s < o.seeds; s++) jobs.push({ id: `j${String(jobs.length).padStart(3, '0')}`, values, seed: s });

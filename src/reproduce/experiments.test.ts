@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfigFile } from '../config/load.js';
 import { sweepArgs } from '../commands/reproduce.js';
+import { VERB_SETS } from '../commands/verb-sets.js';
 import { REPO_ROOT } from '../test-support.js';
 import { EXPERIMENTS, experimentsFor, HEADLINES } from './experiments.js';
 
@@ -14,7 +15,8 @@ test('every experiment parses in both modes, with every grid value', () => {
       const { sets, grid, teacherSets } = sweepArgs(e, mode);
       for (const axis of grid) {
         for (const v of axis.values) {
-          const c = loadConfigFile(join(REPO_ROOT, e.config), { overrides: [...sets, `${axis.key}=${v}`] });
+          // With the verb's own overrides (reallocate turns EBR on, whose checks then apply).
+          const c = loadConfigFile(join(REPO_ROOT, e.config), { overrides: [...VERB_SETS[e.command], ...sets, `${axis.key}=${v}`] });
           if (e.teacher) {
             const t = loadConfigFile(join(REPO_ROOT, e.teacher.config), { overrides: teacherSets });
             assert.deepEqual(t.dataset, c.dataset, `${e.id} (${mode}): the teacher's dataset differs from the student's`);

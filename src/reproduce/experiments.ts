@@ -231,7 +231,7 @@ export const EXPERIMENTS: Experiment[] = [
     command: 'reallocate',
     config: 'configs/synthetic/unsaturated.yaml',
     grid: { 'train.missing_rate.image': { quick: '0,0.5', full: '0,0.1,0.3,0.5,0.7' } },
-    sets: { both: ['ebr.substitution=missing'], quick: SYN_QUICK },
+    sets: { both: ['ebr.substitution=missing', 'ebr.train_substitution=0'], quick: SYN_QUICK },
     seeds: { quick: 3, full: 10 },
     analyze: true,
     only: 'full',
