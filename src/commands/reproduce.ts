@@ -11,10 +11,11 @@ import { experimentsFor, HEADLINES, type Experiment, type Mode } from '../reprod
 import { UsageError } from '../errors.js';
 import type { Logger } from '../run/logger.js';
 import { writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
-import { readReproduceProgress, readSweepRows, type ReproduceProgress, type ReproduceSummary, type SweepSpec } from '../run/records/index.js';
+import { readReproduceProgress, type ReproduceProgress, type ReproduceSummary, type SweepSpec } from '../run/records/index.js';
 import { holm, pairedTests } from '../stats/index.js';
 import { pct, statCell } from '../reproduce/cells.js';
 import { missingnessMarkdown } from '../reproduce/missingness.js';
+import { finishedRows } from '../reproduce/finished-rows.js';
 import { writeReport } from './report.js';
 import { createSweep, mergeFromRuns, openSweep, runSweep } from './sweep.js';
 import type { SlurmFlags } from '../slurm/options.js';
@@ -160,19 +161,11 @@ export function headlineMarkdown(progress: ReproduceProgress, mode: Mode): strin
     'Test accuracy (%), mean ± sample std over seeds, [95% percentile-bootstrap CI of the mean]. Against vanilla, over the seeds both have (paired): Δ, the mean paired difference with its 95% bootstrap CI; p, the exact two-sided Wilcoxon signed-rank test; Holm, p adjusted by Holm\'s method over all comparisons of that table (m is stated under it). With n seeds the smallest possible p is 2/2ⁿ (0.031 for 6, 0.002 for 10).',
     '',
   ];
-  const experiments = experimentsFor(mode);
   for (const h of HEADLINES) {
-    const rows: Record<string, unknown>[] = [];
-    for (const id of h.experiments) {
-      const dir = progress.sweeps[id];
-      const e = experiments.find((x) => x.id === id);
-      if (!dir || !e?.method || !existsSync(join(dir, 'results.jsonl'))) continue;
-      for (const r of readSweepRows(dir)) {
-        if (r.status !== 'finished') continue;
-        // A weak-only model's accuracy is what fusion could reach with the strong modality missing.
-        rows.push(e.unimodal ? { method: e.method(r.values), seed: r.seed, [`alone_acc.${h.weak}`]: r.metrics.test_acc } : { method: e.method(r.values), seed: r.seed, ...r.metrics });
-      }
-    }
+    // A weak-only model's accuracy is what fusion could reach with the strong modality missing.
+    const rows: Record<string, unknown>[] = finishedRows(progress, mode, h.experiments).map(({ e, r }) =>
+      e.unimodal ? { method: e.method(r.values), seed: r.seed, [`alone_acc.${h.weak}`]: r.metrics.test_acc } : { method: e.method(r.values), seed: r.seed, ...r.metrics },
+    );
     if (!rows.length) continue;
     const metrics: [string, string][] = [
       ['test_acc', 'all present'],

@@ -157,6 +157,15 @@ function teacherFor(dir: string, spec: SweepSpec, seed: number, dataSeed: number
   return teacherRuns.get(key)!;
 }
 
+/** The base config's dataset seed (null for datasets without one), from which each job's data seed derives. */
+export function baseDataSeedOf(dir: string, spec: SweepSpec): number | null {
+  const d = loadConfigFile(join(dir, spec.config), { overrides: spec.sets }).dataset;
+  return 'seed' in d ? d.seed : null;
+}
+
+/** A job's (or its teacher's) data seed: base + seed with --vary-data; null keeps the config's (datasets without a seed stay fixed). */
+export const dataSeedFor = (spec: SweepSpec, baseDataSeed: number | null, seed: number): number | null => (spec.vary_data_seed && baseDataSeed !== null ? baseDataSeed + seed : null);
+
 /** Run folders of each job (`<stamp>-<command>-<sweep name>-<job>-<hash>` under runs/), oldest first: one directory listing for the whole sweep. */
 export function jobRunFolders(dir: string, spec: SweepSpec): Map<string, string[]> {
   const byJob = new Map<string, string[]>();
@@ -244,7 +253,7 @@ export interface JobContext {
 export async function runJob(job: SweepSpec['jobs'][number], c: JobContext): Promise<SweepRow> {
   const { dir, spec, backend } = c;
   const sets = [...spec.sets, ...Object.entries(job.values).map(([k, v]) => `${k}=${v}`)];
-  const dataSeed = spec.vary_data_seed && c.baseDataSeed !== null ? c.baseDataSeed + job.seed : null; // datasets without a seed stay fixed
+  const dataSeed = dataSeedFor(spec, c.baseDataSeed, job.seed);
   if (dataSeed !== null) sets.push(`dataset.seed=${dataSeed}`);
   const row: SweepRow = { job: job.id, status: 'failed', seed: job.seed, values: job.values, run: null, metrics: {} };
   const common = ['--runs-dir', join(dir, 'runs'), '--json', '-q', '--no-progress', ...(backend ? ['--backend', backend] : []), ...(c.threads ? ['--threads', String(c.threads)] : [])];
@@ -314,8 +323,7 @@ export async function runSweep(dir: string, spec: SweepSpec, o: { workers: numbe
   const done = new Set(rows.filter((r) => r.status === 'finished').map((r) => r.job));
   const known = new Set(rows.map((r) => r.run).filter((r): r is string => !!r));
   const todo = spec.jobs.filter((j) => !done.has(j.id));
-  const baseDataset = loadConfigFile(join(dir, spec.config), { overrides: spec.sets }).dataset;
-  const baseDataSeed = 'seed' in baseDataset ? baseDataset.seed : null;
+  const baseDataSeed = baseDataSeedOf(dir, spec);
   o.log.info({ sweep: spec.id, jobs: spec.jobs.length, done: done.size, todo: todo.length, workers: o.workers }, `sweep ${spec.id}: ${todo.length} of ${spec.jobs.length} jobs to run`);
   let next = 0;
   let finished = 0;

@@ -3,12 +3,11 @@
 // per method and r, with the AUC over r; under the zero and mean protocols, and EBR also with
 // substitution at test. Every comparison is with vanilla at the same r over paired seeds; Holm over
 // all comparisons of a table.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { readSweepRows, type ReproduceProgress } from '../run/records/index.js';
+import type { ReproduceProgress } from '../run/records/index.js';
 import { holm, pairedTests, type PairedTest } from '../stats/index.js';
 import { pct, statCell } from './cells.js';
-import { experimentsFor, MISSINGNESS, type Mode } from './experiments.js';
+import { MISSINGNESS, type Mode } from './experiments.js';
+import { finishedRows } from './finished-rows.js';
 
 interface Point {
   method: string;
@@ -28,19 +27,9 @@ export function aucOverRates(rates: number[], acc: (r: number) => number | undef
 }
 
 export function missingnessMarkdown(progress: ReproduceProgress, mode: Mode): string {
-  const experiments = experimentsFor(mode);
   const out: string[] = [];
   for (const table of MISSINGNESS) {
-    const points: Point[] = [];
-    for (const id of table.experiments) {
-      const dir = progress.sweeps[id];
-      const e = experiments.find((x) => x.id === id);
-      if (!dir || !e?.method || !existsSync(join(dir, 'results.jsonl'))) continue;
-      for (const r of readSweepRows(dir)) {
-        if (r.status !== 'finished') continue;
-        points.push({ method: e.method(r.values), seed: r.seed, rate: Number(r.values[`train.missing_rate.${table.missing}`] ?? 0), metrics: r.metrics });
-      }
-    }
+    const points: Point[] = finishedRows(progress, mode, table.experiments).map(({ e, r }) => ({ method: e.method(r.values), seed: r.seed, rate: Number(r.values[`train.missing_rate.${table.missing}`] ?? 0), metrics: r.metrics }));
     if (!points.length) continue;
     const rates = [...new Set(points.map((p) => p.rate))].sort((a, b) => a - b);
     out.push(`## ${table.title}`, '');

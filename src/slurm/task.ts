@@ -6,8 +6,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { loadConfigFile } from '../config/load.js';
-import { knownTeacher, runJob, trainTeacher } from '../commands/sweep.js';
+import { baseDataSeedOf, dataSeedFor, knownTeacher, runJob, trainTeacher } from '../commands/sweep.js';
 import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
 import type { Logger } from '../run/logger.js';
@@ -31,8 +30,7 @@ export async function runTask(i: TaskInput): Promise<number> {
   const sub = spec.slurm?.submissions[i.submission];
   if (!sub) throw new UsageError(`${join(i.dir, 'sweep.json')}: no Slurm submission ${i.submission}`);
   const arrayJobId = env.SLURM_ARRAY_JOB_ID ?? sub.array_job_id ?? 'local';
-  const base = loadConfigFile(join(i.dir, spec.config), { overrides: spec.sets }).dataset;
-  const baseDataSeed = 'seed' in base ? base.seed : null;
+  const baseDataSeed = baseDataSeedOf(i.dir, spec);
   if (sub.kind === 'teachers') return teacherTask(i, spec, sub.seeds![i.index], baseDataSeed, arrayJobId, env);
   const jobId = sub.jobs[i.index];
   const job = spec.jobs.find((j) => j.id === jobId);
@@ -84,7 +82,7 @@ async function teacherTask(i: TaskInput, spec: SweepSpec, seed: number | undefin
   const name = `teacher-s${seed}`;
   const record: SlurmTaskRecord = { job: name, array_job_id: arrayJobId, index: i.index, restart: Number(env.SLURM_RESTART_COUNT ?? 0), node: hostname(), status: 'finished', run: null, ended: '' };
   try {
-    const dataSeed = spec.vary_data_seed && baseDataSeed !== null ? baseDataSeed + seed : null;
+    const dataSeed = dataSeedFor(spec, baseDataSeed, seed);
     record.run = knownTeacher(i.dir, seed) ?? (await trainTeacher(i.dir, spec, seed, dataSeed, { backend: i.backend, threads: i.threads }));
     writeJsonAtomic(teacherRecordPath(i.dir, seed), { seed, run: record.run });
   } catch (e) {
