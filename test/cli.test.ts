@@ -158,6 +158,8 @@ test('bad input exits 2 with one clear line and leaves existing runs untouched',
     [['frobnicate'], /unknown command 'frobnicate'/],
     // A reallocate sweep is validated with EBR on, as its jobs will run: refused before any job starts.
     [['sweep', '--command', 'reallocate', '--config', QUICK_CONFIG, '--set', 'ebr.substitution=missing', '--set', 'ebr.train_substitution=0.3', '--runs-dir', runs], /ebr\.train_substitution \(0\.3\) drops modalities at random to substitute them, which ebr\.substitution: missing rules out/],
+    // A bad Slurm option, before any sweep folder is made (runs/ stays as it was).
+    [['sweep', '--config', QUICK_CONFIG, '--executor', 'slurm', '--time', '1h', '--runs-dir', runs], /--time "1h": a Slurm time limit/],
   ];
   for (const [args, re] of cases) refused(args, re);
   assert.deepEqual(readdirSync(runs), before);

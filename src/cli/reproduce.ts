@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { createLogger } from '../run/logger.js';
 import { backendOption, printJson, quietOption } from './common.js';
 import { addSlurmOptions, slurmFlags, type SlurmCliOpts } from './slurm-options.js';
+import { slurmOptions } from '../slurm/options.js';
 
 interface ReproduceOpts extends SlurmCliOpts {
   executor?: 'local' | 'slurm';
@@ -41,6 +42,7 @@ export function reproduceCommand(): Command {
       if (seeds !== undefined && (!Number.isInteger(seeds) || seeds < 1 || seeds > 100)) throw new UsageError(`--seeds ${o.seeds}: expected an integer from 1 to 100`);
       const only = o.only?.split(',').map((s) => s.trim()).filter(Boolean);
       for (const id of only ?? []) if (!EXPERIMENTS.some((e) => e.id === id)) throw new UsageError(`--only ${id}: no such experiment (${EXPERIMENTS.map((e) => e.id).join(', ')})`);
+      if (o.executor === 'slurm') slurmOptions(undefined, slurmFlags(o)); // bad flags fail before any sweep folder exists
       const log = createLogger({ level: o.quiet ? 'warn' : 'info' });
       const r = await reproduce({ mode, out: o.out ?? `runs/reproduce-${mode}`, workers, backend: o.backend, only, seeds, log, ...(o.executor === 'slurm' ? { slurm: { flags: slurmFlags(o) } } : {}) });
       if (o.json) printJson(r);

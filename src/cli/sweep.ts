@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { parseGrid } from '../config/grid.js';
+import { loadConfigFile } from '../config/load.js';
+import { slurmOptions } from '../slurm/options.js';
 import { createSweep, mergeFromRuns, openSweep, pointStats, runSweep } from '../commands/sweep.js';
 import type { SweepRow, SweepSpec } from '../run/records/index.js';
 import { UsageError } from '../errors.js';
@@ -116,6 +118,8 @@ export function sweepCommand(): Command {
         sweep = openSweep(o.resume, o.runsDir);
       } else {
         if (!o.config) throw new UsageError('sweep needs --config FILE (or --resume SWEEP)');
+        // Bad Slurm options fail before the sweep folder exists.
+        if (o.executor === 'slurm') slurmOptions(loadConfigFile(o.config, { overrides: o.set }).slurm, slurmFlags(o));
         sweep = createSweep({ configPath: o.config, sets: o.set, grid: o.grid.map(parseGrid), seeds: int('--seeds', o.seeds, 1), varyDataSeed: o.varyData, analyze: o.analyze, name: o.name, runsDir: o.runsDir, command: o.command as 'train' | 'distill' | 'reallocate', teacherConfig: o.teacherConfig, teacherSets: o.teacherSet, argv: process.argv.slice(2) });
       }
       const executor = o.executor ?? (o.resume ? sweep.spec.executor : undefined) ?? 'local';
