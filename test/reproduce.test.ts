@@ -40,3 +40,36 @@ test('reproduce --seeds N runs N seeds per grid point; a resume keeps N and refu
     assert.match(b.stderr, new RegExp(`^mmc: error: --seeds ${bad.replace('.', '\\.')}: expected an integer from 1 to 100\\n$`));
   }
 });
+
+test('a tuned experiment: every configuration on validation first, the best fixed for its sweep; a resume keeps the choice', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'mmc-reproduce-tune-')), 'r');
+  const args = ['reproduce', '--quick', '--only', 'missing-synthetic-vanilla', '--seeds', '1', '--out', out, '--json', '-q'];
+  const r = mmc(args);
+  assert.equal(r.code, 0, r.stderr);
+  const res = JSON.parse(r.stdout);
+  assert.equal(res.failed_jobs, 0);
+  const progress = JSON.parse(readFileSync(join(out, 'reproduce.json'), 'utf8'));
+  const choice = progress.tuned['missing-synthetic-vanilla'];
+  // The tuning sweep: every configuration × its own seeds (not --seeds), analysed on validation.
+  const tuneRows = readFileSync(join(progress.sweeps['missing-synthetic-vanilla-tune'], 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(tuneRows.length, choice.configurations.length * choice.seeds);
+  assert.ok(choice.configurations.length >= 2);
+  for (const row of tuneRows) assert.equal(JSON.parse(readFileSync(join(row.run, 'eval', 'analysis.json'), 'utf8')).split, 'val');
+  // The choice is the best mean of the rows' validation metric.
+  const mean = (values: Record<string, string>) => {
+    const xs = tuneRows.filter((x) => JSON.stringify(x.values) === JSON.stringify(values)).map((x) => x.metrics[choice.metric]);
+    return xs.reduce((a: number, b: number) => a + b, 0) / xs.length;
+  };
+  for (const c of choice.configurations) assert.ok(mean(c.values) <= choice.score + 1e-12);
+  assert.ok(Math.abs(mean(choice.chosen) - choice.score) < 1e-12);
+  // The experiment's sweep runs the chosen configuration; its runs are scored on test.
+  const spec = JSON.parse(readFileSync(join(res.sweeps['missing-synthetic-vanilla'], 'sweep.json'), 'utf8'));
+  for (const [k, v] of Object.entries(choice.chosen)) assert.ok(spec.sets.includes(`${k}=${v}`), `${k}=${v} not in the sweep's sets`);
+  const runs = readFileSync(join(res.sweeps['missing-synthetic-vanilla'], 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  for (const row of runs) assert.equal(JSON.parse(readFileSync(join(row.run, 'eval', 'analysis.json'), 'utf8')).split, 'test');
+  assert.match(readFileSync(join(out, 'headline.md'), 'utf8'), /^## missing-synthetic-vanilla\n\n\d+ configurations × \d+ seeds, metric `missing_zero\.image@0\.5` on validation; chosen: /m);
+  // A resume runs nothing and keeps the choice.
+  const again = mmc(args);
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'reproduce.json'), 'utf8')).tuned, progress.tuned);
+});

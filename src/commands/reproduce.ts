@@ -6,12 +6,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseGrid } from '../config/grid.js';
-import { experimentsFor, HEADLINES, type Experiment, type Mode } from '../reproduce/experiments.js';
+import { parseGrid, type GridAxis } from '../config/grid.js';
+import { experimentsFor, HEADLINES, type Experiment, type Mode, type Tune } from '../reproduce/experiments.js';
+import { chooseConfiguration, chosenSets, tuneArgs, tuningMarkdown, tuningSweepId } from '../reproduce/tuning.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../run/logger.js';
 import { writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
-import { readReproduceProgress, type ReproduceProgress, type ReproduceSummary, type SweepSpec } from '../run/records/index.js';
+import { readReproduceProgress, readSweepRows, type ReproduceProgress, type ReproduceSummary, type SweepSpec, type TuningChoice } from '../run/records/index.js';
 import { holm, pairedTests } from '../stats/index.js';
 import { pct, statCell } from '../reproduce/cells.js';
 import { missingnessMarkdown } from '../reproduce/missingness.js';
@@ -47,8 +48,9 @@ export interface ReproduceResult {
   report: { html: string; markdown: string };
 }
 
-export function sweepArgs(e: Experiment, mode: Mode) {
-  const sets = [...(e.sets?.both ?? []), ...(e.sets?.[mode] ?? [])];
+/** An experiment's sweep: its sets (then the configuration its tuning chose, if tuned), grid and teacher sets. */
+export function sweepArgs(e: Experiment, mode: Mode, tuned?: TuningChoice) {
+  const sets = [...(e.sets?.both ?? []), ...(e.sets?.[mode] ?? []), ...(tuned ? chosenSets(tuned) : [])];
   const grid = Object.entries(e.grid).map(([k, v]) => parseGrid(`${k}=${v[mode]}`));
   // The teacher must see the same data as the student: the experiment's sets apply to it too.
   const teacherSets = e.teacher ? [...sets, ...e.teacher.sets] : [];
@@ -69,46 +71,78 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   if (o.seeds !== undefined) progress.seeds = o.seeds;
   const list = experimentsFor(o.mode).filter((e) => !o.only || o.only.includes(e.id));
   let failed = 0;
-  const sweepOf = (e: Experiment) => {
-    let dir = progress.sweeps[e.id];
+  const save = () => writeJsonAtomic(progressFile, progress);
+  // A sweep by id: reopened when it exists (a resume), else created from `args` and recorded.
+  const sweepNamed = (id: string, e: Experiment, args: () => { sets: string[]; grid: GridAxis[]; seeds: number; teacherSets?: string[] }) => {
+    let dir = progress.sweeps[id];
     let spec;
     if (dir && existsSync(join(dir, 'sweep.json'))) ({ dir, spec } = openSweep(dir, out));
     else {
-      const { sets, grid, teacherSets } = sweepArgs(e, o.mode);
+      const { sets, grid, seeds, teacherSets } = args();
       ({ dir, spec } = createSweep({
         configPath: join(REPO, e.config),
         sets,
         grid,
-        seeds: progress.seeds ?? e.seeds[o.mode],
+        seeds,
         varyDataSeed: true,
-        analyze: e.analyze,
-        name: e.id,
+        analyze: e.analyze || !!e.tune,
+        name: id,
         runsDir: out,
         command: e.command,
         ...(e.teacher ? { teacherConfig: join(REPO, e.teacher.config), teacherSets } : {}),
         argv: ['reproduce', `--${o.mode}`, '--only', e.id],
       }));
-      progress.sweeps[e.id] = dir;
-      writeJsonAtomic(progressFile, progress);
+      progress.sweeps[id] = dir;
+      save();
     }
-    return { dir, spec };
+    return { id, dir, spec, claim: e.claim };
   };
-  if (o.slurm) failed = await onSlurm(list, sweepOf, o, () => writeJsonAtomic(progressFile, progress), progress);
-  else {
-    for (const [i, e] of list.entries()) {
+  const seedsOf = (e: Experiment) => progress.seeds ?? e.seeds[o.mode];
+  const tuningOf = (e: Experiment) => sweepNamed(tuningSweepId(e), e, () => tuneArgs(e as Experiment & { tune: Tune }, o.mode));
+  const sweepOf = (e: Experiment) => {
+    if (e.tune && !progress.tuned?.[e.id]) throw new Error(`${e.id}: its tuning sweep has not chosen a configuration`);
+    return sweepNamed(e.id, e, () => ({ ...sweepArgs(e, o.mode, progress.tuned?.[e.id]), seeds: seedsOf(e) }));
+  };
+  // The configuration a finished tuning sweep chose, recorded once (a resume keeps it).
+  const choose = (e: Experiment, t: { dir: string; spec: SweepSpec }) => {
+    if (progress.tuned?.[e.id]) return;
+    const choice = chooseConfiguration(readSweepRows(t.dir), { grid: t.spec.grid, metric: e.tune!.metric[o.mode], sweep: t.dir, seeds: t.spec.seeds });
+    progress.tuned = { ...progress.tuned, [e.id]: choice };
+    save();
+    o.log.info(`reproduce: ${e.id} tuned on validation: ${chosenSets(choice).join(' ')} (${e.tune!.metric[o.mode]} ${choice.score.toFixed(4)})`);
+  };
+  const tuned = list.filter((e) => e.tune);
+  if (o.slurm) {
+    // Two rounds: every tuning sweep, then every experiment's sweep with its choice.
+    const tunings = tuned.filter((e) => !progress.tuned?.[e.id]).map((e) => ({ e, t: tuningOf(e) }));
+    if (tunings.length) {
+      failed += await onSlurm(tunings.map((x) => x.t), o, save, progress);
+      for (const { e, t } of tunings) choose(e, t);
+    }
+    failed += await onSlurm(list.map(sweepOf), o, save, progress);
+  } else {
+    const runOne = async (s: { id: string; dir: string; spec: SweepSpec; claim: string }, label: string) => {
       const t = performance.now();
-      const { dir, spec } = sweepOf(e);
-      o.log.info(`reproduce [${i + 1}/${list.length}] ${e.id}: ${spec.jobs.length} jobs — ${e.claim}`);
-      const rows = await runSweep(dir, spec, { workers: o.workers, backend: o.backend, log: o.log });
+      o.log.info(`reproduce ${label} ${s.id}: ${s.spec.jobs.length} jobs — ${s.claim}`);
+      const rows = await runSweep(s.dir, s.spec, { workers: o.workers, backend: o.backend, log: o.log });
       failed += rows.filter((r) => r.status === 'failed').length;
-      progress.seconds[e.id] = (progress.seconds[e.id] ?? 0) + (performance.now() - t) / 1000;
-      writeJsonAtomic(progressFile, progress);
+      progress.seconds[s.id] = (progress.seconds[s.id] ?? 0) + (performance.now() - t) / 1000;
+      save();
+    };
+    for (const [i, e] of list.entries()) {
+      if (e.tune && !progress.tuned?.[e.id]) {
+        const t = tuningOf(e);
+        await runOne(t, `[${i + 1}/${list.length}] tuning`);
+        choose(e, t);
+      }
+      await runOne(sweepOf(e), `[${i + 1}/${list.length}]`);
     }
   }
   const missing = missingnessMarkdown(progress, o.mode);
-  const headline = headlineMarkdown(progress, o.mode) + (missing ? `\n${missing}` : '');
+  const tuning = tuningMarkdown(progress);
+  const headline = headlineMarkdown(progress, o.mode) + (missing ? `\n${missing}` : '') + (tuning ? `\n${tuning}` : '');
   writeFileAtomic(join(out, 'headline.md'), headline);
-  const sweeps = list.map((e) => progress.sweeps[e.id]).filter(Boolean);
+  const sweeps = list.flatMap((e) => [progress.sweeps[e.id], e.tune ? progress.sweeps[tuningSweepId(e)] : undefined]).filter((d): d is string => !!d);
   const report = await writeReport({ refs: sweeps, out: join(out, 'report'), title: `mmc reproduce --${o.mode}`, runsDir: out });
   const seconds = (performance.now() - t0) / 1000;
   const summary: ReproduceSummary = { mode: o.mode, seconds, machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version }, sweeps: progress.sweeps, sweep_seconds: progress.seconds, failed_jobs: failed };
@@ -121,11 +155,10 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
  * then one wait over all of them; each sweep's results merged from its run folders. An experiment's
  * seconds are the wall time until its last task ended. Returns the jobs not finished.
  */
-async function onSlurm(list: Experiment[], sweepOf: (e: Experiment) => { dir: string; spec: SweepSpec }, o: ReproduceOptions, save: () => void, progress: ReproduceProgress): Promise<number> {
+async function onSlurm(sweeps: { id: string; dir: string; spec: SweepSpec; claim: string }[], o: ReproduceOptions, save: () => void, progress: ReproduceProgress): Promise<number> {
   const t = performance.now();
-  const sweeps = list.map((e) => ({ e, ...sweepOf(e) }));
   for (const [i, s] of sweeps.entries()) {
-    o.log.info(`reproduce [${i + 1}/${list.length}] ${s.e.id}: ${s.spec.jobs.length} jobs — ${s.e.claim}`);
+    o.log.info(`reproduce [${i + 1}/${sweeps.length}] ${s.id}: ${s.spec.jobs.length} jobs — ${s.claim}`);
     submitUnfinished({ dir: s.dir, spec: s.spec, flags: o.slurm!.flags, backend: o.backend, log: o.log });
   }
   let notFinished = 0;
@@ -139,9 +172,9 @@ async function onSlurm(list: Experiment[], sweepOf: (e: Experiment) => { dir: st
       pending.delete(s);
       const rows = mergeFromRuns(s.dir, s.spec);
       notFinished += s.spec.jobs.length - rows.filter((r) => r.status === 'finished').length;
-      progress.seconds[s.e.id] = (progress.seconds[s.e.id] ?? 0) + (performance.now() - t) / 1000;
+      progress.seconds[s.id] = (progress.seconds[s.id] ?? 0) + (performance.now() - t) / 1000;
       save();
-      o.log.info(`reproduce: ${s.e.id} ended (${countsLine(st)})`);
+      o.log.info(`reproduce: ${s.id} ended (${countsLine(st)})`);
     }
     const line = `${sweeps.length - pending.size} of ${sweeps.length} experiments ended`;
     if (line !== last && pending.size) o.log.info(`reproduce: ${line}`);

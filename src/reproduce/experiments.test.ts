@@ -7,7 +7,9 @@ import { loadConfigFile } from '../config/load.js';
 import { sweepArgs } from '../commands/reproduce.js';
 import { VERB_SETS } from '../commands/verb-sets.js';
 import { REPO_ROOT } from '../test-support.js';
-import { EXPERIMENTS, experimentsFor, HEADLINES } from './experiments.js';
+import { crossProduct } from '../config/grid.js';
+import { EXPERIMENTS, experimentsFor, HEADLINES, MISSINGNESS, type Experiment, type Tune } from './experiments.js';
+import { tuneArgs, tuningBudget } from './tuning.js';
 
 test('every experiment parses in both modes, with every grid value', () => {
   for (const mode of ['quick', 'full'] as const) {
@@ -49,5 +51,25 @@ test("each headline's weak-only model trains exactly the weak modality on the fu
     const v = loadConfigFile(join(REPO_ROOT, vanilla.config), { overrides: sweepArgs(vanilla, 'full').sets });
     assert.deepEqual(c.dataset, v.dataset, `${h.id}: the weak-only model sees other data than vanilla fusion`);
     assert.deepEqual(c.train, v.train);
+  }
+});
+
+test('tuned experiments: every configuration of the tuning grid parses; the methods of a table get the same budget, seeds and tuning point; the metric is one analyze writes at that point', () => {
+  for (const mode of ['quick', 'full'] as const) {
+    for (const table of MISSINGNESS) {
+      const tuned = experimentsFor(mode).filter((e): e is Experiment & { tune: Tune } => table.experiments.includes(e.id) && !!e.tune);
+      if (!tuned.length) continue;
+      const budgets = new Set(tuned.map((e) => tuningBudget(e.tune, mode)));
+      assert.equal(budgets.size, 1, `${table.id} (${mode}): unequal budgets ${[...budgets].join(', ')}`);
+      assert.equal(new Set(tuned.map((e) => `${e.tune.seeds[mode]}|${e.tune.sets[mode].join(' ')}`)).size, 1, `${table.id} (${mode}): tuned at different points`);
+      for (const e of tuned) {
+        const a = tuneArgs(e, mode);
+        const rate = a.sets.map((s) => s.match(new RegExp(`^train\\.missing_rate\\.${table.missing}=(.+)$`))?.[1]).find(Boolean);
+        assert.ok(rate, `${e.id}: tuned without ${table.missing} missing`);
+        assert.match(e.tune.metric[mode], new RegExp(`^missing_(zero|substitute)\\.${table.missing}@${rate!.replace('.', '\\.')}$`));
+        assert.ok(!Object.keys(e.tune.grid).some((k) => k in e.grid), `${e.id}: tunes a key its sweep varies`);
+        for (const values of crossProduct(a.grid)) loadConfigFile(join(REPO_ROOT, e.config), { overrides: [...VERB_SETS[e.command], ...a.sets, ...Object.entries(values).map(([k, v]) => `${k}=${v}`)] });
+      }
+    }
   }
 });

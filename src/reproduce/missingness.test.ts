@@ -14,24 +14,28 @@ test('aucOverRates: the trapezoid mean over the rates; one rate is its value; a 
 });
 
 test('missingnessMarkdown: per method and training rate r, accuracy at test rate r; Δ, p and Holm against vanilla at the same r; AUC over r', () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'mmc-missing-')), 'sweep');
-  mkdirSync(dir);
-  const lines: string[] = [];
+  // One sweep per method (each tuned on its own), as the registry runs them.
+  const root = mkdtempSync(join(tmpdir(), 'mmc-missing-'));
+  const dirs: Record<string, string> = { '0': join(root, 'vanilla'), '0.3': join(root, 'dropout') };
+  const lines: Record<string, string[]> = { '0': [], '0.3': [] };
   // vanilla: 0.90 at r = 0 and 0.50 at r = 0.5 (all seeds); dropout: 0.90 and 0.60, 0.70, 0.80 at r = 0.5.
   const acc: Record<string, number[]> = { '0|0': [0.9, 0.9, 0.9], '0|0.5': [0.5, 0.5, 0.5], '0.3|0': [0.9, 0.9, 0.9], '0.3|0.5': [0.6, 0.7, 0.8] };
   for (const [key, vs] of Object.entries(acc)) {
     const [drop, rate] = key.split('|');
-    vs.forEach((a, seed) => lines.push(JSON.stringify({ job: `j${lines.length}`, status: 'finished', seed, run: null, values: { 'train.missing_rate.image': rate, 'train.modality_dropout': drop }, metrics: { [`missing_zero.image@${rate}`]: a, [`missing_mean.image@${rate}`]: a - 0.1 } })));
+    vs.forEach((a, seed) => lines[drop].push(JSON.stringify({ job: `j${lines[drop].length}`, status: 'finished', seed, run: null, values: { 'train.missing_rate.image': rate }, metrics: { [`missing_zero.image@${rate}`]: a, [`missing_mean.image@${rate}`]: a - 0.1 } })));
   }
-  writeFileSync(join(dir, 'results.jsonl'), lines.join('\n') + '\n');
-  const md = missingnessMarkdown({ mode: 'quick', sweeps: { 'missing-synthetic': dir }, seconds: {} }, 'quick');
+  for (const [drop, dir] of Object.entries(dirs)) {
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'results.jsonl'), lines[drop].join('\n') + '\n');
+  }
+  const md = missingnessMarkdown({ mode: 'quick', sweeps: { 'missing-synthetic-vanilla': dirs['0'], 'missing-synthetic-dropout': dirs['0.3'] }, seconds: {} }, 'quick');
   const zero = md.slice(md.indexOf('### Zero-filled'), md.indexOf('### Mean-filled'));
   assert.match(zero, /\| method \| r = 0 \| r = 0\.5 \| AUC over r \|/);
   assert.match(zero, /^\| vanilla \(n=3\) \| 90\.0 ± 0\.0 \[90\.0, 90\.0\] \| 50\.0 ± 0\.0 \[50\.0, 50\.0\] \| 0\.700 ± 0\.000 \[0\.700, 0\.700\] \|$/m);
   // dropout at r = 0.5: differences +10, +20, +30 (mean +20, all positive: exact p = 2/8 = 0.25);
   // AUC per seed (0.9 + x)/2: 0.75, 0.80, 0.85 against 0.70 (p = 0.25); r = 0: all ties, p = 1.
   // Holm over those three: 0.25·3 = 0.75, then max(0.75, 0.25·2) = 0.75, then max(0.75, 1·1) = 1.
-  const d = zero.split('\n').find((l) => l.startsWith('| dropout 0.3 (n=3)'))!;
+  const d = zero.split('\n').find((l) => l.startsWith('| dropout (n=3)'))!;
   assert.match(d, /\| 90\.0 ± 0\.0 \[90\.0, 90\.0\]; Δ \+0\.0 \[\+0\.0, \+0\.0\], p=1\.0, Holm 1\.0 \| 70\.0 ± 10\.0 \[[\d.]+, [\d.]+\]; Δ \+20\.0 \[\+10\.0, \+30\.0\], p=0\.25, Holm 0\.75 \| 0\.800 ± 0\.050 \[[\d.]+, [\d.]+\]; Δ \+0\.100 \[\+0\.050, \+0\.150\], p=0\.25, Holm 0\.75 \|$/);
   assert.match(zero, /Holm: m = 3 comparisons with vanilla in this table\./);
   // The mean protocol reads its own columns (0.1 lower here).

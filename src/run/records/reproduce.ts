@@ -8,6 +8,17 @@ export interface ReproduceProgress {
   seeds?: number; // --seeds, when given; a resume keeps it
   sweeps: Record<string, string>; // experiment id → sweep folder
   seconds: Record<string, number>;
+  tuned?: Record<string, TuningChoice>; // experiment id → the configuration its tuning sweep chose
+}
+
+/** What an experiment's tuning sweep chose (src/reproduce/tuning.ts), kept so a resume reuses it. */
+export interface TuningChoice {
+  sweep: string; // the tuning sweep's folder
+  metric: string; // analysis key maximised, on the validation split
+  seeds: number;
+  configurations: { values: Record<string, string>; mean: number | null; n: number }[]; // grid order
+  chosen: Record<string, string>;
+  score: number; // the chosen configuration's mean metric
 }
 
 export interface ReproduceSummary {
