@@ -22,7 +22,7 @@ test('missingnessMarkdown: per method and training rate r, accuracy at test rate
   const acc: Record<string, number[]> = { '0|0': [0.9, 0.9, 0.9], '0|0.5': [0.5, 0.5, 0.5], '0.3|0': [0.9, 0.9, 0.9], '0.3|0.5': [0.6, 0.7, 0.8] };
   for (const [key, vs] of Object.entries(acc)) {
     const [drop, rate] = key.split('|');
-    vs.forEach((a, seed) => lines[drop].push(JSON.stringify({ job: `j${lines[drop].length}`, status: 'finished', seed, run: null, values: { 'train.missing_rate.image': rate }, metrics: { [`missing_zero.image@${rate}`]: a, [`missing_mean.image@${rate}`]: a - 0.1 } })));
+    vs.forEach((a, seed) => lines[drop].push(JSON.stringify({ job: `j${lines[drop].length}`, status: 'finished', seed, run: null, values: { 'train.missing_rate.image': rate }, metrics: { [`missing_zero.image@${rate}`]: a, [`missing_mean.image@${rate}`]: a - 0.1, fused_effective_rank: (drop === '0' ? 5 : 6) + Number(rate) } })));
   }
   for (const [drop, dir] of Object.entries(dirs)) {
     mkdirSync(dir);
@@ -40,5 +40,10 @@ test('missingnessMarkdown: per method and training rate r, accuracy at test rate
   assert.match(zero, /Holm: m = 3 comparisons with vanilla in this table\./);
   // The mean protocol reads its own columns (0.1 lower here).
   assert.match(md.slice(md.indexOf('### Mean-filled')), /^\| vanilla \(n=3\) \| 80\.0 ± 0\.0 \[80\.0, 80\.0\] \| 40\.0 ± 0\.0/m);
+  // Table 9's measures at the middle rate (r = 0 of 0, 0.5); measures a run lacks show as —.
+  const t9 = md.slice(md.indexOf('### Table 9 measures of the models trained at r = 0 '));
+  assert.match(t9, /^\| vanilla \(n=3\) \| 5\.00 ± 0\.00 \[5\.00, 5\.00\] \| — \| — \|$/m);
+  assert.match(t9, /^\| dropout \(n=3\) \| 6\.00 ± 0\.00 \[6\.00, 6\.00\]; Δ \+1\.00 \[\+1\.00, \+1\.00\], p=0\.25, Holm 0\.25 \| — \| — \|$/m);
+  assert.match(t9, /Holm: m = 1 comparisons with vanilla in this table\./);
   assert.equal(missingnessMarkdown({ mode: 'quick', sweeps: {}, seconds: {} }, 'quick'), '');
 });

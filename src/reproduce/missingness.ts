@@ -26,6 +26,45 @@ export function aucOverRates(rates: number[], acc: (r: number) => number | undef
   return area / (rates[rates.length - 1] - rates[0]);
 }
 
+interface Series {
+  name: string;
+  method: string;
+}
+interface Column<S extends Series> {
+  label: string;
+  scale: (v: number) => string;
+  get: (s: S, seed: number) => number | undefined;
+}
+
+/** One table: a row per series, a cell per column; each against vanilla over paired seeds, Holm over the table. */
+function comparisonTable<S extends Series>(series: S[], columns: Column<S>[], seedsOf: (s: S) => number[]): string[] {
+  const base = series.find((s) => s.name === 'vanilla');
+  const tests = new Map<string, PairedTest>();
+  for (const s of series) {
+    if (!base || s === base) continue;
+    columns.forEach((c, ci) => {
+      const rows = [...seedsOf(s).map((seed) => ({ m: s.name, seed, v: c.get(s, seed) })), ...seedsOf(base).map((seed) => ({ m: 'vanilla', seed, v: c.get(base, seed) }))].filter((x) => x.v !== undefined);
+      if (!rows.some((x) => x.m === s.name) || !rows.some((x) => x.m === 'vanilla')) return;
+      const t = pairedTests(rows, { pairBy: 'seed', compare: 'm', metric: 'v', baseline: 'vanilla' })[0];
+      if (t && t.pairs > 0) tests.set(`${s.name}#${ci}`, t);
+    });
+  }
+  const family = [...tests.values()];
+  const adjusted = holm(family.map((t) => t.p));
+  const holmOf = new Map(family.map((t, i) => [t, adjusted[i]]));
+  const lines = [`| method | ${columns.map((c) => c.label).join(' | ')} |`, `|---|${columns.map(() => '---').join('|')}|`];
+  for (const s of series) {
+    const cells = columns.map((c, ci) => {
+      const xs = seedsOf(s).map((seed) => c.get(s, seed)).filter((v): v is number => v !== undefined);
+      const t = tests.get(`${s.name}#${ci}`);
+      return statCell(xs, { scale: c.scale, test: t, holmP: t ? holmOf.get(t) : undefined });
+    });
+    lines.push(`| ${s.name} (n=${seedsOf(s).length}) | ${cells.join(' | ')} |`);
+  }
+  lines.push('', `Holm: m = ${family.length} comparisons with vanilla in this table.`, '');
+  return lines;
+}
+
 export function missingnessMarkdown(progress: ReproduceProgress, mode: Mode): string {
   const out: string[] = [];
   for (const table of MISSINGNESS) {
@@ -47,31 +86,17 @@ export function missingnessMarkdown(progress: ReproduceProgress, mode: Mode): st
       };
       const seedsOf = (s: (typeof series)[number]) => [...new Set(points.filter((p) => p.method === s.method).map((p) => p.seed))];
       const columns = [...rates.map((r) => ({ label: `r = ${r}`, get: (s: (typeof series)[number], seed: number) => value(s, seed, r), scale: pct })), { label: 'AUC over r', get: (s: (typeof series)[number], seed: number) => aucOverRates(rates, (r) => value(s, seed, r)) ?? undefined, scale: (v: number) => v.toFixed(3) }];
-      const base = series.find((s) => s.name === 'vanilla');
-      const tests = new Map<string, PairedTest>();
-      for (const s of series) {
-        if (!base || s === base) continue;
-        columns.forEach((c, ci) => {
-          const rows = [...seedsOf(s).map((seed) => ({ m: s.name, seed, v: c.get(s, seed) })), ...seedsOf(base).map((seed) => ({ m: 'vanilla', seed, v: c.get(base, seed) }))].filter((x) => x.v !== undefined);
-          if (!rows.some((x) => x.m === s.name) || !rows.some((x) => x.m === 'vanilla')) return;
-          const t = pairedTests(rows, { pairBy: 'seed', compare: 'm', metric: 'v', baseline: 'vanilla' })[0];
-          if (t && t.pairs > 0) tests.set(`${s.name}#${ci}`, t);
-        });
-      }
-      const family = [...tests.values()];
-      const adjusted = holm(family.map((t) => t.p));
-      const holmOf = new Map(family.map((t, i) => [t, adjusted[i]]));
-      out.push(`### ${protocol === 'zero' ? 'Zero-filled' : 'Mean-filled'} at test (accuracy %, at the training rate r)`, '', `| method | ${columns.map((c) => c.label).join(' | ')} |`, `|---|${columns.map(() => '---').join('|')}|`);
-      for (const s of series) {
-        const cells = columns.map((c, ci) => {
-          const xs = seedsOf(s).map((seed) => c.get(s, seed)).filter((v): v is number => v !== undefined);
-          const t = tests.get(`${s.name}#${ci}`);
-          return statCell(xs, { scale: c.scale, test: t, holmP: t ? holmOf.get(t) : undefined });
-        });
-        out.push(`| ${s.name} (n=${seedsOf(s).length}) | ${cells.join(' | ')} |`);
-      }
-      out.push('', `Holm: m = ${family.length} comparisons with vanilla in this table.`, '');
+      out.push(`### ${protocol === 'zero' ? 'Zero-filled' : 'Mean-filled'} at test (accuracy %, at the training rate r)`, '', ...comparisonTable(series, columns, seedsOf));
     }
+    // Table 9's measures for every method, of the models trained at the middle rate.
+    const r9 = rates[Math.floor((rates.length - 1) / 2)];
+    const methods = [...new Set(points.map((p) => p.method))].map((m) => ({ name: m, method: m }));
+    const measure = (key: string, label: string, digits: number) => ({ label, scale: (v: number) => v.toFixed(digits), get: (s: { method: string }, seed: number) => {
+      const v = points.find((p) => p.method === s.method && p.seed === seed && p.rate === r9)?.metrics[key];
+      return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+    } });
+    const seedsAt = (s: { method: string }) => [...new Set(points.filter((p) => p.method === s.method && p.rate === r9).map((p) => p.seed))];
+    out.push(`### Table 9 measures of the models trained at r = ${r9} (test split, all present)`, '', ...comparisonTable(methods, [measure('fused_effective_rank', 'fused effective rank', 2), measure('poly_fraction', 'polysemantic fraction', 3), measure('collision_fraction', 'collision fraction', 3)], seedsAt));
   }
   if (!out.length) return '';
   return ['# The paper\'s missing-modality protocol: trained and tested with a modality missing at rate r', '', 'Each cell: test accuracy with the modality missing at rate r at test, of models trained with it missing at the same rate; mean ± sample std over seeds [95% bootstrap CI]; against vanilla at the same r over paired seeds, Δ with its bootstrap CI, exact two-sided Wilcoxon p and Holm-adjusted p. AUC over r: each seed\'s accuracy averaged over the rates by the trapezoid rule.', '', ...out].join('\n');
