@@ -36,6 +36,11 @@ test('analyze --json prints every measurement and writes eval/analysis.json', ()
   // Missing rate 0 is the all-present accuracy; noise σ = 0 too.
   assert.equal(a.robustness.missing.audio.y[0], a.all_present.accuracy);
   assert.equal(a.robustness.noise.image.y[0], a.all_present.accuracy);
+  // Each modality missing independently: rate 0 is all present, rate 1 is every modality gone
+  // (Shapley's v(none) under the same zero protocol); no substitution without EBR.
+  assert.equal(a.robustness.missing_each.zero.y[0], a.all_present.accuracy);
+  assert.equal(a.robustness.missing_each.zero.y.at(-1), a.contribution.shapley.none_present);
+  assert.equal(a.robustness.missing_each.substitute, null);
   const table = mmc(['analyze', '--run', run]);
   assert.match(table.stdout, /cross-modal fraction/);
   assert.equal(mmc(['analyze', '--run', run, '--tau', '-1']).code, 2);

@@ -1,7 +1,7 @@
 // `mmc analyze --run RUN`: the collapse measurements of a trained run, written to eval/analysis.json.
 import * as tf from '@tensorflow/tfjs';
 import type { Config, EvalSplit, Protocol, SyntheticDatasetConfig } from '../config/schema.js';
-import { meanFeatures, presenceMasks } from '../core/absence.js';
+import { independentPresence, meanFeatures, presenceMasks } from '../core/absence.js';
 import { encoderOutputs, fusedAndProbs } from '../core/analysis/activations.js';
 import { curve, type Curve } from '../core/analysis/curves.js';
 import { attributionShares, collisionFraction, polysemanticity } from '../core/analysis/polysemanticity.js';
@@ -159,6 +159,19 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
       if (missingSub) missingSub[m] = curve(o.missingRates, curves.substitute);
     }
 
+    // Every modality absent independently at each rate (the paper's protocol with each modality missing).
+    let missingEach: NonNullable<Analysis['robustness']['missing_each']> | null = null;
+    if (M >= 2) {
+      const curves: Record<Protocol, number[]> = { zero: [], mean: [], substitute: [] };
+      for (const rate of o.missingRates) {
+        const masks = independentPresence(n, names, Object.fromEntries(names.map((m) => [m, rate])), o.seed);
+        curves.zero.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks })).probs).accuracy);
+        curves.mean.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks, fill })).probs).accuracy);
+        if (ranking) curves.substitute.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks, substitute: ranking })).probs).accuracy);
+      }
+      missingEach = { zero: curve(o.missingRates, curves.zero), mean: curve(o.missingRates, curves.mean), substitute: ranking ? curve(o.missingRates, curves.substitute) : null };
+    }
+
     return {
       split: o.split,
       n,
@@ -169,7 +182,7 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
       semantic_loss: semantic,
       polysemanticity: { ...poly, attribution: 'zero-protocol ablation of each modality' },
       collisions,
-      robustness: { noise, missing, missing_mean: missingMean, missing_substitute: missingSub },
+      robustness: { noise, missing, missing_mean: missingMean, missing_substitute: missingSub, missing_each: missingEach },
     };
   } finally {
     disposeSplit(train);

@@ -91,6 +91,14 @@ export function rowMetrics(summary: Record<string, unknown>, a: Analysis | null)
   m.live_neurons = a.polysemanticity.live_neurons;
   m.collision_fraction = a.collisions?.noise_predictive_collision_fraction ?? null;
   m.component_poly_fraction = a.collisions?.cross_modal_fraction ?? null;
+  const each = a.robustness.missing_each;
+  if (each) {
+    for (const [protocol, c] of [['zero', each.zero], ['mean', each.mean], ['substitute', each.substitute]] as const) {
+      if (!c) continue;
+      m[protocol === 'zero' ? 'auc_missing_each' : `auc_missing_each_${protocol}`] = c.auc;
+      c.x.forEach((x, i) => (m[`missing_each_${protocol}@${x}`] = c.y[i]));
+    }
+  }
   for (const mod of a.modalities) {
     m[`enc_effective_rank.${mod}`] = a.rank.encoders[mod].effective_rank;
     m[`acc_drop_zero.${mod}`] = a.contribution.zero[mod].accuracy_drop;

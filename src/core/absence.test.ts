@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { tinyEbr, useBackend } from '../test-support.js';
-import { chooseSubstitutes, meanFeatures } from './absence.js';
+import { chooseSubstitutes, independentPresence, meanFeatures, presenceMasks } from './absence.js';
 import { FusionModel } from './model.js';
 import { Rng } from './rng.js';
 
@@ -52,4 +52,19 @@ test('chooseSubstitutes: for each modality a condition removes, the first of its
   assert.deepEqual(chooseSubstitutes(['a'], ranking), { a: 'c' });
   assert.deepEqual(chooseSubstitutes(['a', 'c'], ranking), { a: 'b', c: 'b' });
   assert.deepEqual(chooseSubstitutes(['a', 'b', 'c'], ranking), { a: null, b: null, c: null });
+});
+
+test('independentPresence: each modality lacks its own round(r·n) samples; the subsets differ, so some samples lack both; rate 0 removes nothing', () => {
+  const n = 1000;
+  const p = independentPresence(n, ['a', 'b', 'c'], { a: 0.3, b: 0.3 }, 5);
+  const zeros = (m: Float32Array) => m.reduce((s, v) => s + (v === 0 ? 1 : 0), 0);
+  assert.equal(zeros(p.a), 300);
+  assert.equal(zeros(p.b), 300);
+  assert.equal(zeros(p.c), 0);
+  let both = 0;
+  for (let i = 0; i < n; i++) if (p.a[i] === 0 && p.b[i] === 0) both++;
+  // Independent subsets: about r² · n = 90 lack both (identical subsets would give 300, disjoint 0).
+  assert.ok(both > 50 && both < 130, `both missing: ${both}`);
+  // Modality i's subset is presenceMasks' with seed + i: the rule train.missing_rate has always used.
+  assert.deepEqual(p.b, presenceMasks(n, ['a', 'b', 'c'], { modalities: ['b'], rate: 0.3, seed: 6 }).b);
 });

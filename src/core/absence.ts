@@ -42,6 +42,15 @@ export function presenceMasks(n: number, all: string[], spec: MissingSpec | null
   return masks;
 }
 
+/**
+ * Each modality absent independently: modality i (position in `names`) lacks its own seeded subset
+ * of round(r·n) samples (seed + i), so a sample may lack several or all of them. One rule for the
+ * training split's train.missing_rate (core/train-masks.ts) and analyze's missing-each curve.
+ */
+export function independentPresence(n: number, names: string[], rates: Record<string, number>, seed: number): Record<string, Float32Array> {
+  return Object.fromEntries(names.map((m, i) => [m, presenceMasks(n, names, { modalities: (rates[m] ?? 0) > 0 ? [m] : [], rate: rates[m] ?? 0, seed: seed + i })[m]]));
+}
+
 /** Mean of what the fusion head gets from each modality, over a split's present samples (the `mean` protocol's fill rows). */
 export async function meanFeatures(model: FusionModel, split: TensorSplit, batch = 2048): Promise<Record<string, Float32Array>> {
   const names = model.modalityNames;

@@ -5,7 +5,7 @@
 // A step's presence is the product of the two. The fixed part alone is what the samples have
 // (`observed`): EBR's L_md counts those, since a dropped sample's input is real data.
 import * as tf from '@tensorflow/tfjs';
-import { presenceMasks } from './absence.js';
+import { independentPresence } from './absence.js';
 import type { Rng } from './rng.js';
 import { combinePresence, type TensorSplit } from './tensors.js';
 
@@ -18,9 +18,7 @@ import { combinePresence, type TensorSplit } from './tensors.js';
 export function fixedPresence(train: Pick<TensorSplit, 'n' | 'present'>, names: string[], missingRate: Record<string, number>): Record<string, Float32Array> | null {
   const n = train.n;
   const listed = Object.entries(missingRate).filter(([m, r]) => r > 0 && names.includes(m));
-  const synthetic = listed.length
-    ? Object.fromEntries(names.map((m) => [m, presenceMasks(n, names, { modalities: listed.some(([x]) => x === m) ? [m] : [], rate: missingRate[m] ?? 0, seed: 7919 + names.indexOf(m) })[m]]))
-    : null;
+  const synthetic = listed.length ? independentPresence(n, names, missingRate, 7919) : null;
   const combined = combinePresence(train, synthetic);
   return combined ? Object.fromEntries(names.map((m) => [m, combined[m] ?? new Float32Array(n).fill(1)])) : null;
 }

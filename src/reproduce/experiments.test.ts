@@ -8,7 +8,7 @@ import { sweepArgs } from '../commands/reproduce.js';
 import { VERB_SETS } from '../commands/verb-sets.js';
 import { REPO_ROOT } from '../test-support.js';
 import { crossProduct } from '../config/grid.js';
-import { EXPERIMENTS, experimentsFor, HEADLINES, MISSINGNESS, type Experiment, type Tune } from './experiments.js';
+import { EXPERIMENTS, experimentsFor, HEADLINES, MISSINGNESS, protocolRate, type Experiment, type Tune } from './experiments.js';
 import { tuneArgs, tuningBudget } from './tuning.js';
 
 test('every experiment parses in both modes, with every grid value', () => {
@@ -64,9 +64,11 @@ test('tuned experiments: every configuration of the tuning grid parses; the meth
       assert.equal(new Set(tuned.map((e) => `${e.tune.seeds[mode]}|${e.tune.sets[mode].join(' ')}`)).size, 1, `${table.id} (${mode}): tuned at different points`);
       for (const e of tuned) {
         const a = tuneArgs(e, mode);
-        const rate = a.sets.map((s) => s.match(new RegExp(`^train\\.missing_rate\\.${table.missing}=(.+)$`))?.[1]).find(Boolean);
-        assert.ok(rate, `${e.id}: tuned without ${table.missing} missing`);
-        assert.match(e.tune.metric[mode], new RegExp(`^missing_(zero|substitute)\\.${table.missing}@${rate!.replace('.', '\\.')}$`));
+        // Tuned at one of the table's rates, scored by that rate's accuracy under zero-filling or substitution.
+        const rate = ['0.1', '0.3', '0.5', '0.7'].find((r) => a.sets.includes(table.protocol.set(r)));
+        assert.ok(rate, `${e.id}: tuned without the table's modalities missing`);
+        assert.ok([table.protocol.key('zero', rate!), table.protocol.key('substitute', rate!)].includes(e.tune.metric[mode]), `${e.id}: metric ${e.tune.metric[mode]}`);
+        assert.equal(protocolRate(table.protocol, { [table.protocol.set(rate!).split('=')[0]]: table.protocol.set(rate!).split('=')[1] }), Number(rate));
         assert.ok(!Object.keys(e.tune.grid).some((k) => k in e.grid), `${e.id}: tunes a key its sweep varies`);
         for (const values of crossProduct(a.grid)) loadConfigFile(join(REPO_ROOT, e.config), { overrides: [...VERB_SETS[e.command], ...a.sets, ...Object.entries(values).map(([k, v]) => `${k}=${v}`)] });
       }

@@ -49,12 +49,39 @@ const LR = { quick: '0.001,0.003', full: '0.0003,0.001,0.003,0.01' };
 const LR2 = { quick: '0.001', full: '0.001,0.003' };
 const P_DROP = { quick: '0.3', full: '0.1,0.2,0.3,0.5' };
 const EBR_LAMBDA = { quick: '0.01', full: '0.001,0.01,0.1,1' };
-const MISSING_RATES = { quick: '0,0.5', full: '0,0.1,0.3,0.5,0.7' };
-const tuneAt = (metric: string) => ({
-  sets: { quick: ['train.missing_rate.image=0.5'], full: ['train.missing_rate.image=0.3'] },
+const RATES = { quick: ['0', '0.5'], full: ['0', '0.1', '0.3', '0.5', '0.7'] };
+const TUNE_RATE = { quick: '0.5', full: '0.3' };
+
+/**
+ * Where the paper's protocol removes modalities (one definition for the sweeps, the tuning and the
+ * tables): one modality at rate r, or every modality independently at r (`missing: null`).
+ */
+export interface MissingProtocol {
+  missing: string | null;
+  set: (r: string) => string; // the --set that trains at rate r
+  key: (protocol: 'zero' | 'mean' | 'substitute', r: string | number) => string; // analysis row key: test accuracy at rate r
+}
+export const oneMissing = (modality: string): MissingProtocol => ({ missing: modality, set: (r) => `train.missing_rate.${modality}=${r}`, key: (p, r) => `missing_${p}.${modality}@${r}` });
+export const eachMissing = (modalities: string[]): MissingProtocol => ({ missing: null, set: (r) => `train.missing_rate={${modalities.map((m) => `${m}: ${r}`).join(', ')}}`, key: (p, r) => `missing_each_${p}@${r}` });
+/** The training rate of a job of a protocol sweep, from its grid values. */
+export function protocolRate(p: MissingProtocol, values: Record<string, string>): number {
+  const [key, value] = p.set('0').split('=');
+  const raw = values[key];
+  if (raw === undefined) return 0;
+  return p.missing ? Number(raw) : Number(/:\s*([^,}]+)/.exec(raw)?.[1] ?? NaN);
+}
+const protocolGrid = (p: MissingProtocol) => {
+  const key = p.set('0').split('=')[0];
+  const values = (mode: Mode) => RATES[mode].map((r) => p.set(r).slice(key.length + 1)).join(',');
+  return { [key]: { quick: values('quick'), full: values('full') } };
+};
+const tuneAt = (p: MissingProtocol, protocol: 'zero' | 'substitute') => ({
+  sets: { quick: [p.set(TUNE_RATE.quick)], full: [p.set(TUNE_RATE.full)] },
   seeds: { quick: 2, full: 3 },
-  metric: { quick: `${metric}.image@0.5`, full: `${metric}.image@0.3` },
+  metric: { quick: p.key(protocol, TUNE_RATE.quick), full: p.key(protocol, TUNE_RATE.full) },
 });
+const IMAGE_MISSING = oneMissing('image');
+const EACH_MISSING = eachMissing(['image', 'audio']);
 interface ProtocolMethod {
   id: string;
   label: string;
@@ -73,19 +100,21 @@ export const MISSING_SYNTHETIC_METHODS: ProtocolMethod[] = [
   { id: 'attention-vanilla', label: 'attention: vanilla', command: 'train', sets: ['model.fusion.type=attention'], grid: { 'train.optimizer.lr': LR, 'train.optimizer.weight_decay': { quick: '0', full: '0,0.1' } }, only: 'full' },
   { id: 'attention-dropout', label: 'attention: dropout', command: 'train', sets: ['model.fusion.type=attention'], grid: { 'train.modality_dropout': P_DROP, 'train.optimizer.lr': { quick: LR.quick, full: LR2.full } }, only: 'full' },
 ];
-const missingSynthetic = (m: ProtocolMethod): Experiment => ({
-  id: `missing-synthetic-${m.id}`,
-  claim: `Trained and tested with the image missing at rate r (not saturated data): ${m.label}, tuned on validation with the same budget as every method`,
+const protocolExperiment = (prefix: string, p: MissingProtocol, what: string) => (m: ProtocolMethod): Experiment => ({
+  id: `${prefix}-${m.id}`,
+  claim: `Trained and tested with ${what} (not saturated data): ${m.label}, tuned on validation with the same budget as every method`,
   command: m.command,
   config: 'configs/synthetic/unsaturated.yaml',
-  grid: { 'train.missing_rate.image': MISSING_RATES },
+  grid: protocolGrid(p),
   sets: { both: m.sets, quick: SYN_QUICK },
   seeds: { quick: 3, full: 10 },
   analyze: true,
   ...(m.only ? { only: m.only } : {}),
   method: () => m.label,
-  tune: { grid: m.grid, ...tuneAt(m.command === 'reallocate' ? 'missing_substitute' : 'missing_zero') },
+  tune: { grid: m.grid, ...tuneAt(p, m.command === 'reallocate' ? 'substitute' : 'zero') },
 });
+// Every modality missing independently: vanilla, dropout and EBR substituting where missing (full).
+const EACH_METHODS = MISSING_SYNTHETIC_METHODS.filter((m) => ['vanilla', 'dropout', 'ebr-missing'].includes(m.id));
 
 export const EXPERIMENTS: Experiment[] = [
   {
@@ -300,7 +329,8 @@ export const EXPERIMENTS: Experiment[] = [
   // The paper's protocol (issue 17): modalities missing at rate r in training AND at test, on data
   // that is not saturated. Test accuracy at the training rate comes from analyze's missing-rate
   // curves (zero / mean protocols; substitution for EBR); see MISSINGNESS below.
-  ...MISSING_SYNTHETIC_METHODS.map(missingSynthetic),
+  ...MISSING_SYNTHETIC_METHODS.map(protocolExperiment('missing-synthetic', IMAGE_MISSING, 'the image missing at rate r')),
+  ...EACH_METHODS.map(protocolExperiment('missing-each-synthetic', EACH_MISSING, 'each modality missing independently at rate r')),
   {
     id: 'missing-avmnist-mini',
     claim: 'avmnist-mini made harder (not saturated), trained and tested with the audio missing at rate r: modality dropout against vanilla',
@@ -325,8 +355,9 @@ export function experimentsFor(mode: Mode): Experiment[] {
   return EXPERIMENTS.filter((e) => !e.only || e.only === mode);
 }
 
-/** The paper's missing-modality protocol: one modality missing at rate r in training and at test. */
-export const MISSINGNESS = [
-  { id: 'missing-synthetic', title: 'Synthetic, not saturated (configs/synthetic/unsaturated.yaml): the image missing at rate r in training and test', experiments: MISSING_SYNTHETIC_METHODS.map((m) => `missing-synthetic-${m.id}`), missing: 'image' },
-  { id: 'missing-avmnist-mini', title: 'avmnist-mini, not saturated (configs/avmnist-mini/unsaturated.yaml): the audio missing at rate r in training and test', experiments: ['missing-avmnist-mini'], missing: 'audio' },
+/** The paper's missing-modality protocol: modalities missing at rate r in training and at test, a table each. */
+export const MISSINGNESS: { id: string; title: string; experiments: string[]; protocol: MissingProtocol }[] = [
+  { id: 'missing-synthetic', title: 'Synthetic, not saturated (configs/synthetic/unsaturated.yaml): the image missing at rate r in training and test', experiments: MISSING_SYNTHETIC_METHODS.map((m) => `missing-synthetic-${m.id}`), protocol: IMAGE_MISSING },
+  { id: 'missing-each-synthetic', title: 'Synthetic, not saturated: each modality missing independently at rate r in training and test', experiments: EACH_METHODS.map((m) => `missing-each-synthetic-${m.id}`), protocol: EACH_MISSING },
+  { id: 'missing-avmnist-mini', title: 'avmnist-mini, not saturated (configs/avmnist-mini/unsaturated.yaml): the audio missing at rate r in training and test', experiments: ['missing-avmnist-mini'], protocol: oneMissing('audio') },
 ];

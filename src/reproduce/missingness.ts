@@ -6,7 +6,7 @@
 import type { ReproduceProgress } from '../run/records/index.js';
 import { holm, pairedTests, type PairedTest } from '../stats/index.js';
 import { pct, statCell } from './cells.js';
-import { MISSINGNESS, type Mode } from './experiments.js';
+import { MISSINGNESS, protocolRate, type Mode } from './experiments.js';
 import { finishedRows } from './finished-rows.js';
 
 interface Point {
@@ -68,7 +68,7 @@ function comparisonTable<S extends Series>(series: S[], columns: Column<S>[], se
 export function missingnessMarkdown(progress: ReproduceProgress, mode: Mode): string {
   const out: string[] = [];
   for (const table of MISSINGNESS) {
-    const points: Point[] = finishedRows(progress, mode, table.experiments).map(({ e, r }) => ({ method: e.method(r.values), seed: r.seed, rate: Number(r.values[`train.missing_rate.${table.missing}`] ?? 0), metrics: r.metrics }));
+    const points: Point[] = finishedRows(progress, mode, table.experiments).map(({ e, r }) => ({ method: e.method(r.values), seed: r.seed, rate: protocolRate(table.protocol, r.values), metrics: r.metrics }));
     if (!points.length) continue;
     const rates = [...new Set(points.map((p) => p.rate))].sort((a, b) => a - b);
     out.push(`## ${table.title}`, '');
@@ -76,8 +76,8 @@ export function missingnessMarkdown(progress: ReproduceProgress, mode: Mode): st
       // Each method under this protocol; EBR also with substitution at test (its own protocol).
       const series: { name: string; method: string; key: (r: number) => string }[] = [];
       for (const method of [...new Set(points.map((p) => p.method))]) {
-        series.push({ name: method, method, key: (r) => `missing_${protocol}.${table.missing}@${r}` });
-        if (method.startsWith('EBR')) series.push({ name: `${method}, substituted at test`, method, key: (r) => `missing_substitute.${table.missing}@${r}` });
+        series.push({ name: method, method, key: (r) => table.protocol.key(protocol, r) });
+        if (method.startsWith('EBR')) series.push({ name: `${method}, substituted at test`, method, key: (r) => table.protocol.key('substitute', r) });
       }
       const value = (s: (typeof series)[number], seed: number, r: number) => {
         const p = points.find((q) => q.method === s.method && q.seed === seed && q.rate === r);
@@ -99,5 +99,5 @@ export function missingnessMarkdown(progress: ReproduceProgress, mode: Mode): st
     out.push(`### Table 9 measures of the models trained at r = ${r9} (test split, all present)`, '', ...comparisonTable(methods, [measure('fused_effective_rank', 'fused effective rank', 2), measure('poly_fraction', 'polysemantic fraction', 3), measure('collision_fraction', 'collision fraction', 3)], seedsAt));
   }
   if (!out.length) return '';
-  return ['# The paper\'s missing-modality protocol: trained and tested with a modality missing at rate r', '', 'Each cell: test accuracy with the modality missing at rate r at test, of models trained with it missing at the same rate; mean ± sample std over seeds [95% bootstrap CI]; against vanilla at the same r over paired seeds, Δ with its bootstrap CI, exact two-sided Wilcoxon p and Holm-adjusted p. AUC over r: each seed\'s accuracy averaged over the rates by the trapezoid rule.', '', ...out].join('\n');
+  return ['# The paper\'s missing-modality protocol: trained and tested with modalities missing at rate r', '', 'Each cell: test accuracy with the modality (or each modality, independently) missing at rate r at test, of models trained with it missing at the same rate; mean ± sample std over seeds [95% bootstrap CI]; against vanilla at the same r over paired seeds, Δ with its bootstrap CI, exact two-sided Wilcoxon p and Holm-adjusted p. AUC over r: each seed\'s accuracy averaged over the rates by the trapezoid rule.', '', ...out].join('\n');
 }

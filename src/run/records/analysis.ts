@@ -27,6 +27,9 @@ export interface Analysis {
     missing: Record<string, Curve>; // zero protocol
     missing_mean: Record<string, Curve>;
     missing_substitute: Record<string, Curve> | null; // EBR runs: h_m⁻¹(g_k) of the best-ranked available k
+    // Every modality absent independently at rate r (core/absence.ts independentPresence); two or more
+    // modalities only; absent in analyses made before it existed.
+    missing_each?: { zero: Curve; mean: Curve; substitute: Curve | null } | null;
   };
 }
 
