@@ -43,6 +43,7 @@ test('analyze --json prints every measurement and writes eval/analysis.json', ()
   assert.equal(a.robustness.missing_each.substitute, null);
   const table = mmc(['analyze', '--run', run]);
   assert.match(table.stdout, /cross-modal fraction/);
+  assert.match(table.stdout, /^each modality missing independently, AUC over rate 0→1: zero \d\.\d{3}, mean \d\.\d{3}$/m);
   assert.equal(mmc(['analyze', '--run', run, '--tau', '-1']).code, 2);
 });
 

@@ -43,6 +43,8 @@ export function formatAnalysis(a: Analysis): string {
       [m.padEnd(10), f3(a.rank.encoders[m].effective_rank).padStart(12), f3(a.contribution.zero[m].accuracy_drop).padStart(10), f3(a.contribution.mean[m].accuracy_drop).padStart(10), f3(a.contribution.shapley.values[m]).padStart(8), f3(s.alone_cross_entropy).padStart(9), f3(s.probe.cross_entropy).padStart(9), f3(s.gap).padStart(5), f3(a.robustness.noise[m].auc).padStart(10), f3(a.robustness.missing[m].auc).padStart(12)].join(' '),
     );
   }
+  const each = a.robustness.missing_each;
+  if (each) L.push(`each modality missing independently, AUC over rate 0→1: zero ${f3(each.zero.auc)}, mean ${f3(each.mean.auc)}${each.substitute ? `, substitute ${f3(each.substitute.auc)}` : ''}`);
   return L.join('\n');
 }
 
