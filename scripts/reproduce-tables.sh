@@ -21,6 +21,8 @@ table() { # id title metrics
 table lemma1-dense 'Lemma 1, dense' test_acc,poly_fraction,poly_entropy,collision_fraction,live_neurons
 table lemma1-sparse 'Lemma 1, sparse' test_acc,poly_fraction,poly_entropy,collision_fraction,live_neurons
 table theorem1 'Theorem 1' test_acc,acc_drop_zero.m2,shapley.m2,alone_ce.m2,probe_ce.m2,collision_fraction
+table theorem1-constant 'Theorem 1 at constant m1 strength (m1 in 72 input dimensions)' test_acc,acc_drop_zero.m2,shapley.m2,alone_ce.m2,probe_ce.m2,collision_fraction
+table theorem1-constant-m1 'Theorem 1 at constant m1 strength: calibration, m1 alone' test_acc,test_ce
 table theorem2 'Theorem 2 / Fig. 5a' test_acc,fused_effective_rank,fused_numerical_rank,enc_effective_rank.m1,shapley.m2
 table fig4 "Fig. 4 (final epoch; the semantic loss per epoch is val_alone_ce in each run's metrics.jsonl)" test_acc,best_epoch
 if dir=$(sweep_of fig4); then # the per-epoch curve as a table (mmc plot prints its data)
@@ -51,8 +53,8 @@ plot() { # file title plot-args… (sweep ids as @id)
   done
   node bin/mmc plot --runs-dir / "${args[@]}" --title "$title" --out "$figdir/$file" > /dev/null
 }
-plot synthetic-missing-image.svg 'Synthetic: test accuracy as the image goes missing (zero-filled), 5 seeds' @synthetic-vanilla @synthetic-kd @synthetic-ebr --x rate --y missing_zero.image
-plot avmnist-mini-missing-audio.svg 'avmnist-mini: test accuracy as the audio goes missing (zero-filled), 5 seeds' @avmnist-mini-vanilla @avmnist-mini-kd @avmnist-mini-ebr --x rate --y missing_zero.audio
+plot synthetic-missing-image.svg 'Synthetic: test accuracy as the image goes missing (zero-filled)' @synthetic-vanilla @synthetic-kd @synthetic-ebr --x rate --y missing_zero.image
+plot avmnist-mini-missing-audio.svg 'avmnist-mini: test accuracy as the audio goes missing (zero-filled)' @avmnist-mini-vanilla @avmnist-mini-kd @avmnist-mini-ebr --x rate --y missing_zero.audio
 plot theorem2-rank.svg 'Theorem 2: effective rank of the fused representation vs the strength of m1' @theorem2 --x dataset.modalities.m1.strength --y fused_effective_rank --log-x
 plot lemma1-dense-poly.svg 'Lemma 1 (dense): polysemantic fraction of the fusion head vs M' @lemma1-dense --x modalities:length --y poly_fraction --series model.fusion.hidden
 plot fig4-semantic.svg "Fig. 4: m2's semantic loss (validation CE, m2 alone) over training" @fig4 --x epoch --y val_alone_ce.m2 --series modalities:length
