@@ -196,8 +196,8 @@ test('distill sweeps: a teacher array (one task per seed), then the jobs waiting
   assert.match(rec.error, /backend "native" is not available/);
 });
 
-test('reproduce --executor slurm: every sweep submitted at once, merged from run folders; the headline tables equal the local executor\'s', { skip, timeout: 400_000 }, () => {
-  const args = ['reproduce', '--quick', '--only', 'synthetic-vanilla,synthetic-kd', '--seeds', '2', '--json', '-q'];
+test('reproduce --executor slurm: tuning sweeps, then every sweep submitted at once, merged from run folders; the headline and tuning tables equal the local executor\'s', { skip, timeout: 600_000 }, () => {
+  const args = ['reproduce', '--quick', '--only', 'synthetic-vanilla,synthetic-kd,missing-synthetic-vanilla', '--seeds', '2', '--json', '-q'];
   const [a, b] = [tmp(), tmp()];
   const slurm = mmc([...args, '--out', a, '--executor', 'slurm']);
   assert.equal(slurm.code, 0, slurm.stderr);
@@ -205,6 +205,7 @@ test('reproduce --executor slurm: every sweep submitted at once, merged from run
   assert.equal(local.code, 0, local.stderr);
   const [hs, hl] = [readFileSync(join(a, 'headline.md'), 'utf8'), readFileSync(join(b, 'headline.md'), 'utf8')];
   assert.match(hs, /\| KD \(feature\) \(n=2\) \|/);
+  assert.match(hs, /^## missing-synthetic-vanilla\n\n2 configurations × 2 seeds/m);
   assert.equal(hs, hl);
   const progress = JSON.parse(readFileSync(join(a, 'reproduce.json'), 'utf8'));
   for (const dir of Object.values(progress.sweeps) as string[]) assert.equal(JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')).executor, 'slurm');
