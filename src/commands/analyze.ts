@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config, EvalSplit, Protocol, SyntheticDatasetConfig } from '../config/schema.js';
 import { meanFeatures, presenceMasks } from '../core/absence.js';
 import { encoderOutputs, fusedAndProbs, type Readout } from '../core/analysis/activations.js';
-import { ablation, collapseMeasures, missingCurves, type Forward, type Masks } from '../core/analysis/collapse.js';
+import { ablation, collapseMeasures, DEFAULT_MISSING_RATES, missingCurves, type Forward, type Masks } from '../core/analysis/collapse.js';
 import { curve, type Curve } from '../core/analysis/curves.js';
 import { attributionShares, collisionFraction, polysemanticity } from '../core/analysis/polysemanticity.js';
 import { linearProbe, DEFAULT_PROBE } from '../core/analysis/probe.js';
@@ -37,7 +37,7 @@ export const DEFAULT_ANALYZE: Omit<AnalyzeOptions, 'split' | 'checkpoint' | 'see
   tau: 1e-3,
   kappa: 0.5,
   noiseLevels: [0, 0.25, 0.5, 1, 2, 4],
-  missingRates: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+  missingRates: DEFAULT_MISSING_RATES,
 };
 
 type Inputs = Record<string, tf.Tensor2D>;

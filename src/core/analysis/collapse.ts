@@ -11,6 +11,9 @@ import { shapleyValues } from './shapley.js';
 /** Exact Shapley values enumerate 2^M subsets: beyond this many modalities they are refused. */
 export const MAX_SHAPLEY_MODALITIES = 12;
 
+/** Missing rates of the robustness curves (analyze's default, diagnose's). */
+export const DEFAULT_MISSING_RATES = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+
 /** Presence per modality (n values, 1 = present); null: everything present. */
 export type Masks = Record<string, Float32Array> | null;
 

@@ -1,0 +1,192 @@
+// `mmc diagnose --model FILE.onnx`: the collapse measures of a model mmc did not train, from forward
+// passes only (core/analysis/collapse.ts, the implementation `mmc analyze` uses). Absence is at the
+// model's input — zeros or the training-split mean input — or, when the model takes a presence
+// input, wherever the model applies it.
+import { existsSync, statSync } from 'node:fs';
+import { collapseMeasures, DEFAULT_MISSING_RATES, type Forward, type ForwardResult, type Masks } from '../core/analysis/collapse.js';
+import { verdicts } from '../core/analysis/verdict.js';
+import { classificationMetrics, probabilitiesFromLogits } from '../core/metrics.js';
+import { datasetSchema, type EvalSplit } from '../config/schema.js';
+import { loadConfigFile } from '../config/load.js';
+import { loadDataset, DATASETS } from '../data/registry.js';
+import { standardize } from '../data/array-checks.js';
+import type { Dataset, Split } from '../data/types.js';
+import { openOnnx, type OnnxModel } from '../diagnose/onnx-model.js';
+import { pickOutput, planInputs, type InputAbsence, type InputPlan } from '../diagnose/inputs.js';
+import { UsageError } from '../errors.js';
+import { writeJsonAtomic } from '../run/atomic.js';
+import { DIAGNOSIS_FILE, type Diagnosis } from '../run/records/index.js';
+import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+
+export type Standardize = 'feature' | 'global' | 'none';
+
+export interface DataSource {
+  data?: string; // a dataset folder, or a dataset name
+  config?: string; // a config file: its dataset
+}
+
+export interface DiagnoseOptions {
+  model: string;
+  source: DataSource;
+  inputs?: Record<string, string>; // modality → model input
+  logits: string;
+  features?: string;
+  split: EvalSplit;
+  standardize: Standardize;
+  absence: InputAbsence;
+  unimodal: Record<string, string>; // modality → ONNX file of a model on that modality alone
+  tau: number;
+  kappa: number;
+  seed: number;
+  missingRates?: number[];
+  out?: string; // folder for diagnosis.json
+  batch?: number;
+}
+
+const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+
+/** The dataset as stored (no standardisation), then the one asked for. */
+export function diagnosisData(src: DataSource, mode: Standardize): { dataset: Dataset; label: string } {
+  let cfg;
+  if (src.config) cfg = loadConfigFile(src.config).dataset;
+  else if (src.data && isDir(src.data)) cfg = datasetSchema.parse({ name: 'folder', path: src.data });
+  else if (src.data && src.data in DATASETS) cfg = datasetSchema.parse({ name: src.data });
+  else if (src.data) throw new UsageError(`--data ${src.data}: neither a dataset folder nor a dataset name (${Object.keys(DATASETS).join(', ')})`);
+  else throw new UsageError('diagnose needs --data DIR|NAME or --config FILE');
+  if (cfg.name === 'folder') cfg = { ...cfg, standardize: 'none' as const };
+  const dataset = loadDataset(cfg);
+  const label = cfg.name === 'folder' || cfg.name === 'avmnist' ? `${cfg.name} ${cfg.path}` : cfg.name;
+  if (mode !== 'none') {
+    const { train, val, test } = dataset.splits;
+    for (const m of dataset.modalities) standardize(train.x[m.name], [val.x[m.name], test.x[m.name]], train.n, mode, train.present?.[m.name]);
+  }
+  return { dataset, label };
+}
+
+/** Mean input row per modality over the training split's present samples (the `mean` protocol). */
+function meanInputs(split: Split, plan: InputPlan[]): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const p of plan) {
+    const x = split.x[p.modality];
+    const d = x.length / Math.max(1, split.n);
+    const sum = new Float64Array(d);
+    let count = 0;
+    for (let i = 0; i < split.n; i++) {
+      if (split.present?.[p.modality]?.[i] === 0) continue;
+      count++;
+      for (let j = 0; j < d; j++) sum[j] += x[i * d + j];
+    }
+    out[p.modality] = Float32Array.from(sum, (s) => (count ? s / count : 0));
+  }
+  return out;
+}
+
+/** Forward passes of `model` on `split` in batches, with the absence masks applied as `absence` says. */
+function onnxForward(model: OnnxModel, split: Split, plan: InputPlan[], o: { absence: InputAbsence; fill: Record<string, Float32Array> | null; logits: string; features?: string; batch: number }): (masks: Masks) => Promise<ForwardResult & { logitWidth: number }> {
+  const present = (m: string, masks: Masks, i: number) => (masks?.[m]?.[i] ?? 1) * (split.present?.[m]?.[i] ?? 1);
+  return async (masks) => {
+    const n = split.n;
+    const outputs = [o.logits, ...(o.features ? [o.features] : [])];
+    const logits: Float32Array[] = [];
+    const feats: Float32Array[] = [];
+    let width = 0;
+    let fWidth = 0;
+    for (let s = 0; s < n; s += o.batch) {
+      const size = Math.min(o.batch, n - s);
+      const feeds: Record<string, { data: Float32Array; dims: number[] }> = {};
+      for (const p of plan) {
+        const d = split.x[p.modality].length / n;
+        let x = split.x[p.modality].slice(s * d, (s + size) * d);
+        if (o.absence.protocol !== 'mask') {
+          for (let i = 0; i < size; i++) if (!present(p.modality, masks, s + i)) (o.fill ? x.set(o.fill[p.modality], i * d) : x.fill(0, i * d, (i + 1) * d));
+        }
+        feeds[p.input] = { data: x, dims: p.dims };
+      }
+      if (o.absence.protocol === 'mask') {
+        const mask = new Float32Array(size * plan.length);
+        for (let i = 0; i < size; i++) plan.forEach((p, j) => (mask[i * plan.length + j] = present(p.modality, masks, s + i)));
+        feeds[o.absence.input] = { data: mask, dims: [plan.length] };
+      }
+      const r = await model.run(size, feeds, outputs);
+      logits.push(r[o.logits].data);
+      width = r[o.logits].width;
+      if (o.features) {
+        feats.push(r[o.features].data);
+        fWidth = r[o.features].width;
+      }
+    }
+    const join2 = (ps: Float32Array[]) => {
+      const out = new Float32Array(ps.reduce((a, b) => a + b.length, 0));
+      let k = 0;
+      for (const p of ps) out.set(p, (k += p.length) - p.length);
+      return out;
+    };
+    return { probs: probabilitiesFromLogits(join2(logits), n, width), ...(o.features ? { fused: { values: join2(feats), width: fWidth } } : {}), logitWidth: width };
+  };
+}
+
+const ABSENCE_TEXT: Record<InputAbsence['protocol'], string> = {
+  zero: 'a missing modality is fed as zeros at the model input (not at the fusion input, as mmc analyze does)',
+  mean: "a missing modality is fed as the training split's mean input row at the model input",
+  mask: "the model's presence input says which modalities are missing; the model handles them itself",
+};
+
+export async function diagnose(o: DiagnoseOptions): Promise<Diagnosis & { file?: string }> {
+  const { dataset, label } = diagnosisData(o.source, o.standardize);
+  const model = await openOnnx(o.model);
+  try {
+    const plan = planInputs(model.inputs, dataset.modalities, { map: o.inputs, absence: o.absence });
+    pickOutput(model.outputs, o.logits, '--logits');
+    if (o.features) pickOutput(model.outputs, o.features, '--features');
+    const split = dataset.splits[o.split];
+    const names = plan.map((p) => p.modality);
+    const C = dataset.numClasses;
+    const binary = dataset.task === 'binary';
+    const forward = onnxForward(model, split, plan, { absence: o.absence, fill: o.absence.protocol === 'mean' ? meanInputs(dataset.splits.train, plan) : null, logits: o.logits, features: o.features, batch: o.batch ?? 1024 });
+    const checked: Forward = async (masks) => {
+      const r = await forward(masks);
+      if (r.logitWidth !== C && !(binary && r.logitWidth === 1)) throw new UsageError(`--logits ${o.logits}: the model gives ${r.logitWidth} scores per sample, the data have ${C} classes`);
+      return r;
+    };
+    const measures = await collapseMeasures(checked, { names, y: split.y, numClasses: C, binary, tau: o.tau, kappa: o.kappa, seed: o.seed, missingRates: o.missingRates ?? DEFAULT_MISSING_RATES });
+    const unimodal: Diagnosis['unimodal'] = {};
+    for (const [m, file] of Object.entries(o.unimodal)) {
+      if (!names.includes(m)) throw new UsageError(`--unimodal ${m}=${file}: the model has no modality ${m} (it has ${names.join(', ')})`);
+      const uni = await openOnnx(file);
+      try {
+        const uplan = planInputs(uni.inputs, dataset.modalities.filter((x) => x.name === m), { absence: { protocol: 'zero' }, map: uni.inputs.length === 1 && uni.inputs[0].name !== m ? { [m]: uni.inputs[0].name } : undefined });
+        const logits = uni.outputs.some((x) => x.name === o.logits) ? o.logits : uni.outputs[0].name;
+        const r = await onnxForward(uni, split, uplan, { absence: { protocol: 'zero' }, fill: null, logits, batch: o.batch ?? 1024 })(null);
+        const acc = classificationMetrics(r.probs, split.y, C, binary).accuracy;
+        unimodal[m] = { model: file, accuracy: acc, fused_model_alone: measures.alone[m].accuracy, gap: acc - measures.alone[m].accuracy };
+      } finally {
+        await uni.close();
+      }
+    }
+    const result: Diagnosis = {
+      kind: 'mmc-diagnosis',
+      model: o.model,
+      data: label,
+      split: o.split,
+      n: split.n,
+      modalities: names,
+      inputs: Object.fromEntries(plan.map((p) => [p.modality, p.input])),
+      logits: o.logits,
+      features: o.features ?? null,
+      standardize: o.standardize,
+      absence: { protocol: o.absence.protocol, ...(o.absence.protocol === 'mask' ? { input: o.absence.input } : {}), level: o.absence.protocol === 'mask' ? 'fusion' : 'input', description: ABSENCE_TEXT[o.absence.protocol] },
+      measures,
+      verdicts: verdicts(measures.shapley.values, measures.shapley.all_present, measures.shapley.none_present),
+      unimodal,
+    };
+    if (!o.out) return result;
+    const dir = resolve(o.out);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, DIAGNOSIS_FILE);
+    writeJsonAtomic(file, result);
+    return { ...result, file };
+  } finally {
+    await model.close();
+  }
+}
