@@ -113,17 +113,18 @@ function tensor(t: Initializer): Writer {
   return w.int(2, t.type).string(8, t.name).bytes(9, raw);
 }
 
-/** A float tensor's name and shape; a string dimension is symbolic (the batch). */
+/** A tensor's name, element type and shape; a string dimension is symbolic (the batch). */
 export interface ValueInfo {
   name: string;
   dims: (number | string)[];
+  type?: typeof FLOAT | typeof INT64; // default FLOAT
 }
 
 /** ValueInfoProto{name 1, type 2: TypeProto{tensor_type 1: {elem_type 1, shape 2: {dim 1: {dim_value 1 | dim_param 2}}}}}. */
 function valueInfo(v: ValueInfo): Writer {
   const shape = new Writer();
   for (const d of v.dims) shape.message(1, typeof d === 'number' ? new Writer().int(1, d) : new Writer().string(2, d));
-  const tensorType = new Writer().int(1, FLOAT).message(2, shape);
+  const tensorType = new Writer().int(1, v.type ?? FLOAT).message(2, shape);
   return new Writer().string(1, v.name).message(2, new Writer().message(1, tensorType));
 }
 
