@@ -165,7 +165,7 @@ def collapse(out):
     def draw(n):
         y = rng.integers(0, C, n)
         onehot = np.eye(C)[y]
-        image = np.concatenate([onehot * 3 + rng.normal(0, 0.5, (n, C)), rng.normal(0, 1, (n, 13))], 1)
+        image = np.concatenate([onehot * 4 + rng.normal(0, 0.3, (n, C)), rng.normal(0, 1, (n, 13))], 1)
         audio = np.concatenate([onehot * 1.0 + rng.normal(0, 0.8, (n, C)), rng.normal(0, 1, (n, 5))], 1)
         return {"image": image.reshape(n, 4, 4, 1), "audio": audio}, y
 
@@ -173,7 +173,7 @@ def collapse(out):
     write_folder(os.path.join(out, "data"), data, {"image": [4, 4, 1], "audio": [8]}, "collapse_demo")
     torch.set_num_threads(1)
     (tx, ty), (ex, ey) = data["train"], data["test"]
-    fusion = train(Mlp2(), as_model_input(tx, False), ty, 300, 3)
+    fusion = train(Mlp2(), as_model_input(tx, False), ty, 600, 3)
     xs = as_model_input(ex, False)
     export(fusion, os.path.join(out, "fusion.onnx"), xs)
 
