@@ -51,7 +51,11 @@ export function diagnosisData(src: DataSource, mode: Standardize): { dataset: Da
   let cfg;
   if (src.config) cfg = loadConfigFile(src.config).dataset;
   else if (src.data && isDir(src.data)) cfg = datasetSchema.parse({ name: 'folder', path: src.data });
-  else if (src.data && src.data in DATASETS) cfg = datasetSchema.parse({ name: src.data });
+  else if (src.data && src.data in DATASETS) {
+    const parsed = datasetSchema.safeParse({ name: src.data });
+    if (!parsed.success) throw new UsageError(`--data ${src.data}: this dataset needs settings (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}); give a config with --config FILE`);
+    cfg = parsed.data;
+  }
   else if (src.data) throw new UsageError(`--data ${src.data}: neither a dataset folder nor a dataset name (${Object.keys(DATASETS).join(', ')})`);
   else throw new UsageError('diagnose needs --data DIR|NAME or --config FILE');
   if (cfg.name === 'folder') cfg = { ...cfg, standardize: 'none' as const };
