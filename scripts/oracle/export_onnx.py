@@ -12,6 +12,7 @@ Writes (default --out test/fixtures/onnx):
   equal.onnx            logits = image[:3] + audio[:3] through identical branches: equal reliance
                         (the two Shapley values are equal, each modality alone scores the same).
   conv.onnx             a conv encoder on image [N, 1, 4, 4] (NCHW, as PyTorch stores it) + MLP audio.
+  audio_only.onnx       a model on audio alone (input `audio`), for --unimodal.
   expected.json         per model, on the test split with absence at the input (zeros, as
                         `mmc diagnose --absence zero`): accuracy with everything present, with each
                         modality zeroed, and the logits of the first 5 samples.
@@ -90,6 +91,20 @@ class Equal(nn.Module):
         return a + b, torch.cat([a, b], 1)
 
 
+class AudioOnly(nn.Module):
+    """A model on audio alone: encoder, one hidden layer, classifier."""
+
+    def __init__(self):
+        super().__init__()
+        self.aud = nn.Sequential(nn.Linear(8, 8), nn.ReLU())
+        self.head = nn.Sequential(nn.Linear(8, 12), nn.ReLU())
+        self.out = nn.Linear(12, C)
+
+    def forward(self, audio):
+        fused = self.head(self.aud(audio))
+        return self.out(fused), fused
+
+
 def train(model, xs, y, epochs, seed, frozen=()):
     torch.manual_seed(seed)
     opt = torch.optim.Adam([p for n, p in model.named_parameters() if not any(n.startswith(f) for f in frozen)], lr=1e-2)
@@ -123,6 +138,10 @@ def export(model, path, example):
     )
 
 
+def export_single(model, path, audio):
+    torch.onnx.export(model, (torch.tensor(audio, dtype=torch.float32),), path, input_names=["audio"], output_names=["logits", "fused"], opset_version=13, dynamic_axes={"audio": {0: "batch"}, "logits": {0: "batch"}, "fused": {0: "batch"}})
+
+
 def as_model_input(xs, conv):
     """The model's own input layout: NCHW for the conv model, flat otherwise (the dataset stores HWC)."""
     img = xs["image"]
@@ -134,6 +153,7 @@ def fixtures(out):
     data = {s: shared_signal_data(rng, n) for s, n in (("train", 60), ("val", 30), ("test", 60))}
     write_folder(os.path.join(out, "data"), data, {"image": [4, 4, 1], "audio": [8]}, "onnx_fixture")
     torch.set_num_threads(1)
+    torch.manual_seed(19)  # initial weights: the files are the same on every run of this script
     expected = {}
     (tx, ty), (ex, ey) = data["train"], data["test"]
 
@@ -152,6 +172,13 @@ def fixtures(out):
             "accuracy": {"all_present": acc(run(model, xs), ey), **{f"without_{m}": acc(run(model, xs, (m,)), ey) for m in ("image", "audio")}},
             "logits_first5": run(model, xs)[:5].tolist(),
         }
+    # A model on audio alone (for --unimodal): a linear classifier on the shared signal.
+    audio_only = AudioOnly()
+    train(audio_only, {"audio": tx["audio"]}, ty, 150, 5)
+    audio_only.eval()
+    export_single(audio_only, os.path.join(out, "audio_only.onnx"), ex["audio"])
+    with torch.no_grad():
+        expected["audio_only"] = {"accuracy": {"all_present": acc(audio_only(torch.tensor(ex["audio"], dtype=torch.float32))[0].numpy(), ey)}}
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2)
         f.write("\n")
@@ -172,32 +199,16 @@ def collapse(out):
     data = {s: draw(n) for s, n in (("train", 2000), ("val", 500), ("test", 2000))}
     write_folder(os.path.join(out, "data"), data, {"image": [4, 4, 1], "audio": [8]}, "collapse_demo")
     torch.set_num_threads(1)
+    torch.manual_seed(7)  # initial weights, as the data: the same numbers on every run
     (tx, ty), (ex, ey) = data["train"], data["test"]
     fusion = train(Mlp2(), as_model_input(tx, False), ty, 600, 3)
     xs = as_model_input(ex, False)
     export(fusion, os.path.join(out, "fusion.onnx"), xs)
 
-    class AudioOnly(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.aud = nn.Sequential(nn.Linear(8, 8), nn.ReLU())
-            self.head = nn.Sequential(nn.Linear(8, 12), nn.ReLU())
-            self.out = nn.Linear(12, C)
-
-        def forward(self, audio):
-            fused = self.head(self.aud(audio))
-            return self.out(fused), fused
-
-    audio_only = AudioOnly()
     torch.manual_seed(4)
-    opt = torch.optim.Adam(audio_only.parameters(), lr=1e-2)
-    ta = torch.tensor(tx["audio"], dtype=torch.float32)
-    for _ in range(300):
-        opt.zero_grad()
-        nn.functional.cross_entropy(audio_only(ta)[0], torch.tensor(ty)).backward()
-        opt.step()
+    audio_only = train(AudioOnly(), {"audio": tx["audio"]}, ty, 300, 4)
     audio_only.eval()
-    torch.onnx.export(audio_only, (torch.tensor(ex["audio"], dtype=torch.float32),), os.path.join(out, "audio.onnx"), input_names=["audio"], output_names=["logits", "fused"], opset_version=13, dynamic_axes={"audio": {0: "batch"}, "logits": {0: "batch"}, "fused": {0: "batch"}})
+    export_single(audio_only, os.path.join(out, "audio.onnx"), ex["audio"])
     with torch.no_grad():
         audio_alone = acc(audio_only(torch.tensor(ex["audio"], dtype=torch.float32))[0].numpy(), ey)
     result = {
