@@ -28,6 +28,7 @@ const variants: { name: string; verb: 'train' | 'reallocate'; config?: string; s
   { name: 'sum fusion, conv image encoder', verb: 'train', config: CONV_CONFIG, sets: ['model.fusion.type=sum', 'model.encoders.image.type=conv', 'model.encoders.image.channels=[3]', 'model.encoders.image.kernel_size=3'] },
   { name: 'late fusion, two head layers', verb: 'train', sets: ['model.fusion.type=late', 'model.fusion.hidden=[8,6]'] },
   { name: 'EBR (reallocate), h⁻¹ relu', verb: 'reallocate', sets: ['ebr.hinv_output=relu', 'ebr.alternate_k=1'] },
+  { name: 'EBR (reallocate), h⁻¹ linear, late fusion', verb: 'reallocate', sets: ['ebr.hinv_output=linear', 'ebr.alternate_k=1', 'model.fusion.type=late'] },
 ];
 
 for (const v of variants) {

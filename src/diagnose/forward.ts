@@ -1,5 +1,6 @@
 // Forward passes of an ONNX model over a dataset split, with modalities absent as the chosen protocol
 // says: replaced at the model input (zeros, the training mean row) or flagged in its presence input.
+import { concatRows } from '../core/analysis/activations.js';
 import type { ForwardResult, Masks } from '../core/analysis/collapse.js';
 import { probabilitiesFromLogits } from '../core/metrics.js';
 import type { Split } from '../data/types.js';
@@ -58,13 +59,7 @@ export function onnxForward(model: OnnxModel, split: Split, plan: InputPlan[], o
         fWidth = r[o.features].width;
       }
     }
-    const join2 = (ps: Float32Array[]) => {
-      const out = new Float32Array(ps.reduce((a, b) => a + b.length, 0));
-      let k = 0;
-      for (const p of ps) out.set(p, (k += p.length) - p.length);
-      return out;
-    };
-    return { probs: probabilitiesFromLogits(join2(logits), n, width), ...(o.features ? { fused: { values: join2(feats), width: fWidth } } : {}), logitWidth: width };
+    return { probs: probabilitiesFromLogits(concatRows(logits), n, width), ...(o.features ? { fused: { values: concatRows(feats), width: fWidth } } : {}), logitWidth: width };
   };
 }
 
