@@ -25,7 +25,7 @@ const CONV_CONFIG = readFileSync(QUICK_CONFIG, 'utf8').replace('      input_dim:
 
 const variants: { name: string; verb: 'train' | 'reallocate'; config?: string; sets: string[] }[] = [
   { name: 'concat, MLP encoders', verb: 'train', sets: [] },
-  { name: 'sum fusion, conv image encoder', verb: 'train', config: CONV_CONFIG, sets: ['model.fusion.type=sum', 'model.encoders.image.type=conv', 'model.encoders.image.channels=[3]', 'model.encoders.image.kernel_size=3'] },
+  { name: 'sum fusion, conv image encoder (two stages, 2×2 kernels)', verb: 'train', config: CONV_CONFIG, sets: ['model.fusion.type=sum', 'model.encoders.image.type=conv', 'model.encoders.image.channels=[3,2]', 'model.encoders.image.kernel_size=2'] }, // even k: tf's 'same' pads one more after
   { name: 'late fusion, two head layers', verb: 'train', sets: ['model.fusion.type=late', 'model.fusion.hidden=[8,6]'] },
   { name: 'EBR (reallocate), h⁻¹ relu', verb: 'reallocate', sets: ['ebr.hinv_output=relu', 'ebr.alternate_k=1'] },
   { name: 'EBR (reallocate), h⁻¹ linear, late fusion', verb: 'reallocate', sets: ['ebr.hinv_output=linear', 'ebr.alternate_k=1', 'model.fusion.type=late'] },
