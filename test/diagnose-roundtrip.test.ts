@@ -23,9 +23,22 @@ const close = (a: number, b: number, tol: number, what: string) => assert.ok(Mat
 // The quick config with the image as a 4×4×1 picture, so one variant can use a conv encoder.
 const CONV_CONFIG = readFileSync(QUICK_CONFIG, 'utf8').replace('      input_dim: 16\n    - name: audio', '      input_dim: 16\n      image_shape: [4, 4, 1]\n    - name: audio');
 
+// A folder dataset (standardize: feature by default): diagnose --config standardises as the run did.
+const FOLDER_CONFIG = `name: folder-rt
+seed: 0
+dataset:
+  name: folder
+  path: ${join(REPO_ROOT, 'test', 'fixtures', 'onnx', 'data')}
+model:
+  encoder: { hidden: [8], out_dim: 4 }
+  fusion: { type: concat, hidden: [6] }
+train: { epochs: 2, batch_size: 16, optimizer: { lr: 0.01 } }
+`;
+
 const variants: { name: string; verb: 'train' | 'reallocate'; config?: string; sets: string[] }[] = [
   { name: 'concat, MLP encoders', verb: 'train', sets: [] },
   { name: 'sum fusion, conv image encoder (two stages, 2×2 kernels)', verb: 'train', config: CONV_CONFIG, sets: ['model.fusion.type=sum', 'model.encoders.image.type=conv', 'model.encoders.image.channels=[3,2]', 'model.encoders.image.kernel_size=2'] }, // even k: tf's 'same' pads one more after
+  { name: 'folder dataset, standardised per feature', verb: 'train', config: FOLDER_CONFIG, sets: [] },
   { name: 'late fusion, two head layers', verb: 'train', sets: ['model.fusion.type=late', 'model.fusion.hidden=[8,6]'] },
   { name: 'EBR (reallocate), h⁻¹ relu', verb: 'reallocate', sets: ['ebr.hinv_output=relu', 'ebr.alternate_k=1'] },
   { name: 'EBR (reallocate), h⁻¹ linear, late fusion', verb: 'reallocate', sets: ['ebr.hinv_output=linear', 'ebr.alternate_k=1', 'model.fusion.type=late'] },
@@ -44,6 +57,7 @@ for (const v of variants) {
     const d: Diagnosis = ok(mmc(['diagnose', '--model', model, '--config', join(run, 'config.yaml'), '--split', a.split, '--absence', 'mask:present', '--features', 'fused', '--json', '-q']));
     assert.deepEqual(d.modalities, a.modalities);
     assert.equal(d.absence.level, 'fusion');
+    assert.equal(d.standardize, v.config === FOLDER_CONFIG ? 'feature' : 'none');
     const m = d.measures;
     assert.equal(m.all_present.accuracy, a.all_present.accuracy);
     close(m.all_present.cross_entropy, a.all_present.cross_entropy, 1e-4, 'cross-entropy');

@@ -16,7 +16,7 @@ interface DiagnoseOpts {
   logits: string;
   features?: string;
   split: EvalSplit;
-  standardize: Standardize;
+  standardize?: Standardize;
   absence: string;
   unimodal?: string;
   tau: string;
@@ -64,7 +64,7 @@ export function diagnoseCommand(): Command {
     .option('--logits <name>', 'the output with the class scores', 'logits')
     .option('--features <name>', 'an intermediate output (e.g. the fused representation): adds its rank and polysemanticity')
     .addOption(new Option('--split <split>', 'split to diagnose').choices([...EVAL_SPLITS]).default('test'))
-    .addOption(new Option('--standardize <how>', "feed the data as stored (none), or z-scored with the training split's statistics first").choices(['none', 'feature', 'global']).default('none'))
+    .addOption(new Option('--standardize <how>', "feed the data as stored (none), or z-scored with the training split's statistics first (default: none; with --config, a folder dataset's own dataset.standardize)").choices(['none', 'feature', 'global']))
     .option('--absence <how>', 'a missing modality at the input: zero (zeros), mean (training-split mean input), mask:INPUT (the model takes a presence input [batch, M], 1 = present)', 'zero')
     .option('--unimodal <pairs>', 'modality=file.onnx of models trained on one modality alone: the collapse gap')
     .option('--tau <t>', 'numerical rank: count σ > τ·σ_max', String(DEFAULT_ANALYZE.tau))

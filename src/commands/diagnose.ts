@@ -33,7 +33,7 @@ export interface DiagnoseOptions {
   logits: string;
   features?: string;
   split: EvalSplit;
-  standardize: Standardize;
+  standardize?: Standardize; // default: none, or a --config folder dataset's own dataset.standardize
   absence: InputAbsence;
   unimodal: Record<string, string>; // modality → ONNX file of a model on that modality alone
   tau: number;
@@ -46,8 +46,8 @@ export interface DiagnoseOptions {
 
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 
-/** The dataset as stored (no standardisation), then the one asked for. */
-export function diagnosisData(src: DataSource, mode: Standardize): { dataset: Dataset; label: string } {
+/** The dataset as stored (no standardisation), then the one asked for (default: none; a config's folder dataset: its own). */
+export function diagnosisData(src: DataSource, asked?: Standardize): { dataset: Dataset; label: string; standardize: Standardize } {
   let cfg;
   if (src.config) cfg = loadConfigFile(src.config).dataset;
   else if (src.data && isDir(src.data)) cfg = datasetSchema.parse({ name: 'folder', path: src.data });
@@ -58,6 +58,7 @@ export function diagnosisData(src: DataSource, mode: Standardize): { dataset: Da
   }
   else if (src.data) throw new UsageError(`--data ${src.data}: neither a dataset folder nor a dataset name (${Object.keys(DATASETS).join(', ')})`);
   else throw new UsageError('diagnose needs --data DIR|NAME or --config FILE');
+  const mode = asked ?? (src.config && cfg.name === 'folder' ? cfg.standardize : 'none');
   if (cfg.name === 'folder') cfg = { ...cfg, standardize: 'none' as const };
   const dataset = loadDataset(cfg);
   const label = cfg.name === 'folder' || cfg.name === 'avmnist' ? `${cfg.name} ${cfg.path}` : cfg.name;
@@ -65,7 +66,7 @@ export function diagnosisData(src: DataSource, mode: Standardize): { dataset: Da
     const { train, val, test } = dataset.splits;
     for (const m of dataset.modalities) standardize(train.x[m.name], [val.x[m.name], test.x[m.name]], train.n, mode, train.present?.[m.name]);
   }
-  return { dataset, label };
+  return { dataset, label, standardize: mode };
 }
 
 const ABSENCE_TEXT: Record<InputAbsence['protocol'], string> = {
@@ -75,7 +76,7 @@ const ABSENCE_TEXT: Record<InputAbsence['protocol'], string> = {
 };
 
 export async function diagnose(o: DiagnoseOptions): Promise<Diagnosis & { file?: string }> {
-  const { dataset, label } = diagnosisData(o.source, o.standardize);
+  const { dataset, label, standardize: mode } = diagnosisData(o.source, o.standardize);
   const model = await openOnnx(o.model);
   try {
     const plan = planInputs(model.inputs, dataset.modalities, { map: o.inputs, absence: o.absence });
@@ -116,7 +117,7 @@ export async function diagnose(o: DiagnoseOptions): Promise<Diagnosis & { file?:
       inputs: Object.fromEntries(plan.map((p) => [p.modality, p.input])),
       logits: o.logits,
       features: o.features ?? null,
-      standardize: o.standardize,
+      standardize: mode,
       absence: { protocol: o.absence.protocol, ...(o.absence.protocol === 'mask' ? { input: o.absence.input } : {}), level: o.absence.protocol === 'mask' ? 'fusion' : 'input', description: ABSENCE_TEXT[o.absence.protocol] },
       measures,
       verdicts: verdicts(measures.shapley.values, measures.shapley.all_present, measures.shapley.none_present),
