@@ -16,6 +16,7 @@ import { exportCommand } from './export.js';
 import { dataCommand } from './data.js';
 import { reproduceCommand } from './reproduce.js';
 import { reportCommand } from './report.js';
+import { diagnoseCommand } from './diagnose.js';
 
 export function buildProgram(): Command {
   const program = new Command('mmc')
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   program.addCommand(evalCommand());
   program.addCommand(demoCommand());
   program.addCommand(analyzeCommand());
+  program.addCommand(diagnoseCommand());
   program.addCommand(sweepCommand());
   program.addCommand(plotCommand());
   program.addCommand(summarizeCommand());

@@ -13,7 +13,7 @@ interface ReportOpts {
 export function reportCommand(): Command {
   return new Command('report')
     .description('an HTML + Markdown report of runs and sweeps: tables with bootstrap CIs and paired tests, SVG figures')
-    .argument('<run-or-sweep...>', 'run folders and sweep folders; paths, or names under --runs-dir')
+    .argument('<run-or-sweep...>', 'run folders and sweep folders (paths, or names under --runs-dir), and diagnosis folders (mmc diagnose --out)')
     .requiredOption('--out <dir>', 'output directory (created if missing): report.html, report.md, figures/*.svg')
     .option('--title <text>', 'report title')
     .option('--runs-dir <dir>', 'where run and sweep folders live', 'runs')

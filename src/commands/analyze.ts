@@ -1,13 +1,13 @@
 // `mmc analyze --run RUN`: the collapse measurements of a trained run, written to eval/analysis.json.
 import * as tf from '@tensorflow/tfjs';
-import type { Config, EvalSplit, Protocol, SyntheticDatasetConfig } from '../config/schema.js';
-import { independentPresence, meanFeatures, presenceMasks } from '../core/absence.js';
-import { encoderOutputs, fusedAndProbs } from '../core/analysis/activations.js';
+import type { Config, EvalSplit, SyntheticDatasetConfig } from '../config/schema.js';
+import { meanFeatures, presenceMasks } from '../core/absence.js';
+import { encoderOutputs, fusedAndProbs, type Readout } from '../core/analysis/activations.js';
+import { ablation, collapseMeasures, DEFAULT_MISSING_RATES, eachMissingCurve, missingCurves, type Forward, type Masks } from '../core/analysis/collapse.js';
 import { curve, type Curve } from '../core/analysis/curves.js';
 import { attributionShares, collisionFraction, polysemanticity } from '../core/analysis/polysemanticity.js';
 import { linearProbe, DEFAULT_PROBE } from '../core/analysis/probe.js';
 import { rankReport, type RankReport } from '../core/analysis/rank.js';
-import { shapleyValues } from '../core/analysis/shapley.js';
 import { classificationMetrics } from '../core/metrics.js';
 import type { FusionModel } from '../core/model.js';
 import { Rng } from '../core/rng.js';
@@ -37,7 +37,7 @@ export const DEFAULT_ANALYZE: Omit<AnalyzeOptions, 'split' | 'checkpoint' | 'see
   tau: 1e-3,
   kappa: 0.5,
   noiseLevels: [0, 0.25, 0.5, 1, 2, 4],
-  missingRates: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+  missingRates: DEFAULT_MISSING_RATES,
 };
 
 type Inputs = Record<string, tf.Tensor2D>;
@@ -55,46 +55,37 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
   try {
     const fill = await meanFeatures(model, train);
     const masksWithout = (missing: string[]) => presenceMasks(n, names, { modalities: missing, rate: 1, seed: 0 });
-    const run = (missing: string[], protocol: Exclude<Protocol, 'substitute'> = 'zero', xs: Inputs = ev.x, pooled = false) => fusedAndProbs(model, xs, n, { masks: masksWithout(missing), fill: protocol === 'mean' ? fill : null, pooled });
     const metricsOf = (probs: Float32Array) => classificationMetrics(probs, evalSplit.y, C, binary);
 
-    // Everything present: fused activations, metrics, ranks.
-    const base = await run([], 'zero', ev.x, true);
-    const allPresent = metricsOf(base.probs);
+    // The measures diagnose shares (core/analysis/collapse.ts), with absence at the fusion input
+    // (zero protocol); the pass with everything present also reads attention's pooled tokens.
+    let pooled: { values: Float32Array; width: number } | undefined;
+    let base: { fused: Float32Array; width: number } = { fused: new Float32Array(0), width: 0 };
+    const forward: Forward = async (masks) => {
+      const r = await fusedAndProbs(model, ev.x, n, { masks, pooled: masks === null });
+      if (masks === null) [pooled, base] = [r.pooled, r];
+      return { probs: r.probs, fused: { values: r.fused, width: r.width } };
+    };
+    const c = await collapseMeasures(forward, { names, y: evalSplit.y, numClasses: C, binary, tau: o.tau, kappa: o.kappa, seed: o.seed, missingRates: o.missingRates });
+    const allPresent = c.all_present;
     const encOut = await encoderOutputs(model, ev.x, n);
     const encoders: Record<string, RankReport> = {};
     for (const m of names) encoders[m] = rankReport(encOut[m], n, encOut[m].length / n, o.tau);
     // Attention fusion: also the pooled tokens, the MLP's input (the fused neurons stay the MLP's last hidden layer, as for every operator).
-    const rank = { fused: rankReport(base.fused, n, base.width, o.tau), encoders, ...(base.pooled ? { pooled: rankReport(base.pooled.values, n, base.pooled.width, o.tau) } : {}) };
+    const rank = { fused: c.fused!.rank, encoders, ...(pooled ? { pooled: rankReport(pooled.values, n, pooled.width, o.tau) } : {}) };
 
-    // Ablation contributions and the shares of each neuron (zero protocol).
-    const zero: Analysis['contribution']['zero'] = {};
+    // Ablation contributions: zero protocol from the shared measures, mean protocol here (feature level only).
     const mean: Analysis['contribution']['mean'] = {};
-    const removed: Record<string, Float32Array> = {};
-    for (const m of names) {
-      const z = await run([m], 'zero');
-      removed[m] = z.fused;
-      const zm = metricsOf(z.probs);
-      zero[m] = { accuracy_drop: allPresent.accuracy - zm.accuracy, cross_entropy_rise: zm.cross_entropy - allPresent.cross_entropy };
-      const mm = metricsOf((await run([m], 'mean')).probs);
-      mean[m] = { accuracy_drop: allPresent.accuracy - mm.accuracy, cross_entropy_rise: mm.cross_entropy - allPresent.cross_entropy };
-    }
-    const poly = polysemanticity(attributionShares(base.fused, removed, n, base.width), o.kappa);
-
-    // Exact Shapley values of accuracy over modality subsets (absent = zero protocol).
-    const subsetAcc = new Map<number, number>();
-    for (let mask = 0; mask < 1 << M; mask++) {
-      const missing = names.filter((_, i) => !(mask & (1 << i)));
-      subsetAcc.set(mask, mask === (1 << M) - 1 ? allPresent.accuracy : metricsOf((await run(missing)).probs).accuracy);
-    }
-    const phi = shapleyValues(M, (mask) => subsetAcc.get(mask)!);
-    const shapley = { metric: 'accuracy' as const, protocol: 'zero' as const, values: Object.fromEntries(names.map((m, i) => [m, phi[i]])), all_present: allPresent.accuracy, none_present: subsetAcc.get(0)! };
+    for (const m of names) mean[m] = ablation(allPresent, metricsOf((await fusedAndProbs(model, ev.x, n, { masks: masksWithout([m]), fill })).probs));
+    const zero: Analysis['contribution']['zero'] = c.ablation;
+    const poly = c.fused!.polysemanticity;
+    const shapley = c.shapley;
 
     // Semantic loss: each modality alone through the fusion head, and a linear probe on its encoder.
     const trainEnc = await encoderOutputs(model, train.x, train.n);
     const semantic: Analysis['semantic_loss'] = {};
     for (const m of names) {
-      const alone = metricsOf((await run(names.filter((x) => x !== m))).probs);
+      const alone = c.alone[m];
       const d = encOut[m].length / n;
       const probe = await linearProbe(trainEnc[m], dataset.splits.train.y, encOut[m], evalSplit.y, d, C, DEFAULT_PROBE);
       semantic[m] = { alone_cross_entropy: alone.cross_entropy, alone_accuracy: alone.accuracy, probe, gap: alone.cross_entropy - probe.cross_entropy };
@@ -116,15 +107,12 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
         }
       }
       const shares = attributionShares(base.fused, comp, n, base.width);
-      const c = collisionFraction(shares, o.kappa);
-      collisions = { ...polysemanticity(shares, o.kappa), noise_predictive_collision_fraction: c.fraction, collision_threshold: c.threshold };
+      const cf = collisionFraction(shares, o.kappa);
+      collisions = { ...polysemanticity(shares, o.kappa), noise_predictive_collision_fraction: cf.fraction, collision_threshold: cf.threshold };
     }
 
     // Robustness: Gaussian noise of growing σ on one modality; growing missing rate of one modality.
     const noise: Record<string, Curve> = {};
-    const missing: Record<string, Curve> = {};
-    const missingMean: Record<string, Curve> = {};
-    const missingSub: Record<string, Curve> | null = ranking ? {} : null;
     for (const m of names) {
       const xm = evalSplit.x[m];
       let s = 0;
@@ -147,30 +135,15 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
         t.dispose();
       }
       noise[m] = curve(o.noiseLevels, accs);
-      const curves: Record<Protocol, number[]> = { zero: [], mean: [], substitute: [] };
-      for (const rate of o.missingRates) {
-        const masks = presenceMasks(n, names, { modalities: [m], rate, seed: o.seed });
-        curves.zero.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks })).probs).accuracy);
-        curves.mean.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks, fill })).probs).accuracy);
-        if (ranking) curves.substitute.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks, substitute: ranking })).probs).accuracy);
-      }
-      missing[m] = curve(o.missingRates, curves.zero);
-      missingMean[m] = curve(o.missingRates, curves.mean);
-      if (missingSub) missingSub[m] = curve(o.missingRates, curves.substitute);
     }
+    const accuracyWith = (readout: Omit<Readout, 'masks'>) => async (masks: Masks) => metricsOf((await fusedAndProbs(model, ev.x, n, { masks, ...readout })).probs).accuracy;
+    const rates = { rates: o.missingRates, seed: o.seed };
+    const missing = c.missing;
+    const missingMean = await missingCurves(names, n, rates, accuracyWith({ fill }));
+    const missingSub = ranking ? await missingCurves(names, n, rates, accuracyWith({ substitute: ranking })) : null;
 
     // Every modality absent independently at each rate (the paper's protocol with each modality missing).
-    let missingEach: NonNullable<Analysis['robustness']['missing_each']> | null = null;
-    if (M >= 2) {
-      const curves: Record<Protocol, number[]> = { zero: [], mean: [], substitute: [] };
-      for (const rate of o.missingRates) {
-        const masks = independentPresence(n, names, Object.fromEntries(names.map((m) => [m, rate])), o.seed);
-        curves.zero.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks })).probs).accuracy);
-        curves.mean.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks, fill })).probs).accuracy);
-        if (ranking) curves.substitute.push(metricsOf((await fusedAndProbs(model, ev.x, n, { masks, substitute: ranking })).probs).accuracy);
-      }
-      missingEach = { zero: curve(o.missingRates, curves.zero), mean: curve(o.missingRates, curves.mean), substitute: ranking ? curve(o.missingRates, curves.substitute) : null };
-    }
+    const missingEach = M >= 2 ? { zero: await eachMissingCurve(names, n, rates, accuracyWith({})), mean: await eachMissingCurve(names, n, rates, accuracyWith({ fill })), substitute: ranking ? await eachMissingCurve(names, n, rates, accuracyWith({ substitute: ranking })) : null } : null;
 
     return {
       split: o.split,

@@ -1,4 +1,4 @@
-// `mmc export --format mlflow|csv --out DIR RUN_OR_SWEEP…`: runs in a form other tools read.
+// `mmc export --format mlflow|csv|onnx --out DIR RUN_OR_SWEEP…`: runs in a form other tools read.
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -6,8 +6,10 @@ import { writeFileAtomic } from '../run/atomic.js';
 import { runsToCsv } from '../export/csv.js';
 import { writeMlflow, type MlflowResult } from '../export/mlflow.js';
 import { resolveExportArgs } from '../export/source.js';
+import { writeOnnx, type OnnxExport } from '../export/onnx/write.js';
+import type { CheckpointName } from '../run/checkpoint.js';
 
-export const EXPORT_FORMATS = ['mlflow', 'csv'] as const;
+export const EXPORT_FORMATS = ['mlflow', 'csv', 'onnx'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportOptions {
@@ -16,13 +18,15 @@ export interface ExportOptions {
   refs: string[]; // run or sweep folders (paths, or names under runsDir)
   runsDir: string;
   experiment?: string;
+  checkpoint?: CheckpointName; // onnx: default the run's train.select
   now?: number; // tests
   user?: string; // tests
 }
 
 export type ExportResult =
   | ({ format: 'mlflow'; out: string } & MlflowResult)
-  | { format: 'csv'; out: string; file: string; runs: string[] };
+  | { format: 'csv'; out: string; file: string; runs: string[] }
+  | { format: 'onnx'; out: string; models: OnnxExport[] };
 
 /** --out must be a directory we can create and write into; checked before anything is written. */
 export function prepareOut(out: string): string {
@@ -50,6 +54,7 @@ export function exportRuns(o: ExportOptions): ExportResult {
   const file = o.format === 'csv' ? csvName(o.experiment) : '';
   const runs = resolveExportArgs(o.refs, o.runsDir);
   const out = prepareOut(o.out);
+  if (o.format === 'onnx') return { format: 'onnx', out, models: runs.map((r) => writeOnnx(r, out, o.checkpoint)) };
   if (o.format === 'csv') {
     const path = join(out, file);
     writeFileAtomic(path, runsToCsv(runs));

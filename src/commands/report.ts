@@ -1,4 +1,4 @@
-// `mmc report RUN_OR_SWEEP… --out DIR`: DIR/report.html (self-contained), DIR/report.md and the
+// `mmc report RUN_OR_SWEEP_OR_DIAGNOSIS… --out DIR`: DIR/report.html (self-contained), DIR/report.md and the
 // figures it links, DIR/figures/*.svg. Reads the folders only; writes nothing inside them.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -6,7 +6,8 @@ import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../run/atomic.js';
 import { figuresOf, tablesOf, toHtml, toMarkdown, type Block, type ReportDoc } from '../report/doc.js';
 import { runBlocks } from '../report/run-report.js';
-import { resolveTargets } from '../report/source.js';
+import { resolveTargets, type ReportTarget } from '../report/source.js';
+import { diagnosisBlocks } from '../report/diagnosis-report.js';
 import { sweepBlocks, sweepRunsTable } from '../report/sweep-report.js';
 
 export interface ReportOptions {
@@ -21,7 +22,7 @@ export interface ReportResult {
   markdown: string;
   figures: string[];
   tables: number;
-  sources: { kind: 'run' | 'sweep'; dir: string }[];
+  sources: { kind: ReportTarget['kind']; dir: string }[];
 }
 
 export async function writeReport(o: ReportOptions): Promise<ReportResult> {
@@ -36,7 +37,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   const blocks: Block[] = [];
   const used = new Set<string>();
   for (const [i, t] of targets.entries()) {
-    const prefix = `${t.kind === 'sweep' ? 's' : 'r'}${i + 1}`;
+    const prefix = `${t.kind[0]}${i + 1}`; // r, s or d
     const figName = (slug: string) => {
       const base = `${prefix}-${slug.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/@/g, '_')}`;
       let name = `${base}.svg`;
@@ -47,7 +48,8 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     if (t.kind === 'sweep') {
       blocks.push(...(await sweepBlocks(t, figName, (job) => t.runs.get(job)?.metrics ?? [])));
       blocks.push({ kind: 'heading', level: 2, text: 'Runs' }, sweepRunsTable(t));
-    } else blocks.push(...(await runBlocks(t.run, figName)));
+    } else if (t.kind === 'diagnosis') blocks.push(...(await diagnosisBlocks(t.diagnosis, t.dir, figName)));
+    else blocks.push(...(await runBlocks(t.run, figName)));
   }
   const title = o.title ?? (targets.length === 1 ? `mmc report: ${targets[0].dir.split(/[\\/]/).filter(Boolean).at(-1)}` : `mmc report: ${targets.length} sources`);
   const doc: ReportDoc = { title, generated: new Date().toISOString(), blocks };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { accuracy, averagePrecision, classificationMetrics, crossEntropy, macroF1, rocAuc } from './metrics.js';
+import { accuracy, averagePrecision, classificationMetrics, crossEntropy, macroF1, probabilitiesFromLogits, rocAuc } from './metrics.js';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -35,4 +35,12 @@ test('binary tasks also report ROC-AUC and PR-AUC', () => {
   assert.equal(m.roc_auc, 0.5);
   assert.ok(m.pr_auc !== undefined);
   assert.equal(classificationMetrics([0.2, 0.8], [1], 2, false).roc_auc, undefined);
+});
+
+test('probabilitiesFromLogits: softmax per row, stable for large scores; one score per row is a sigmoid', () => {
+  const p = probabilitiesFromLogits([0, Math.log(3), 1000, 1000], 2, 2);
+  assert.ok(Math.abs(p[0] - 0.25) < 1e-7 && Math.abs(p[1] - 0.75) < 1e-7);
+  assert.deepEqual([...p.subarray(2)], [0.5, 0.5]);
+  const s = probabilitiesFromLogits([0, Math.log(4)], 2, 1);
+  assert.ok(Math.abs(s[0] - 0.5) < 1e-7 && Math.abs(s[3] - 0.8) < 1e-7 && Math.abs(s[2] - 0.2) < 1e-7);
 });

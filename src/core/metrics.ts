@@ -107,3 +107,25 @@ export function classificationMetrics(probs: ArrayLike<number>, y: ArrayLike<num
   }
   return m;
 }
+
+/** Class probabilities from raw scores (n rows of `width`): softmax per row; one score per row (binary) is a sigmoid, [1 − p, p]. */
+export function probabilitiesFromLogits(logits: ArrayLike<number>, n: number, width: number): Float32Array {
+  if (width === 1) {
+    const out = new Float32Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      const p = 1 / (1 + Math.exp(-logits[i]));
+      out[2 * i] = 1 - p;
+      out[2 * i + 1] = p;
+    }
+    return out;
+  }
+  const out = new Float32Array(n * width);
+  for (let i = 0; i < n; i++) {
+    let max = -Infinity;
+    for (let j = 0; j < width; j++) max = Math.max(max, logits[i * width + j]);
+    let sum = 0;
+    for (let j = 0; j < width; j++) sum += out[i * width + j] = Math.exp(logits[i * width + j] - max);
+    for (let j = 0; j < width; j++) out[i * width + j] /= sum;
+  }
+  return out;
+}

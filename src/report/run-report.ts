@@ -9,7 +9,7 @@ import { fmt, type FigureNamer } from './sweep-report.js';
 import { backendOf, runCommand, shellJoin } from './source.js';
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const pct = (v: number | undefined) => (finite(v) ? (100 * v).toFixed(1) : '—');
+export const pct = (v: number | undefined) => (finite(v) ? (100 * v).toFixed(1) : '—');
 
 export async function runBlocks(r: RunRecords, figName: FigureNamer): Promise<Block[]> {
   const hash = r.run.config_hash ?? 'n/a';

@@ -1,17 +1,25 @@
 // What `mmc report` reads, read-only: sweep and run folders (through the records reader of
 // src/run/records), and the provenance labels every table and figure carries.
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { configHash } from '../config/hash.js';
 import { loadConfigFile } from '../config/load.js';
-import { latestRows, locateFolders, readRunRecords, readSweepRecords, type RunRecords, type SweepRow, type SweepSpec } from '../run/records/index.js';
+import { DIAGNOSIS_FILE, latestRows, locateFolders, readDiagnosis, type Diagnosis, readRunRecords, readSweepRecords, type RunRecords, type SweepRow, type SweepSpec } from '../run/records/index.js';
 import type { NativeInfo } from '../native/addon.js';
 
-export type ReportTarget = { kind: 'run'; dir: string; run: RunRecords } | { kind: 'sweep'; dir: string; spec: SweepSpec; rows: SweepRow[]; runs: Map<string, RunRecords> };
+export type ReportTarget =
+  | { kind: 'run'; dir: string; run: RunRecords }
+  | { kind: 'sweep'; dir: string; spec: SweepSpec; rows: SweepRow[]; runs: Map<string, RunRecords> }
+  | { kind: 'diagnosis'; dir: string; diagnosis: Diagnosis };
 
-/** Each argument is a run folder (run.json) or a sweep folder (sweep.json), as a path or a name under runsDir. */
+/** Each argument is a run folder (run.json), a sweep folder (sweep.json), as a path or a name under runsDir, or a diagnosis folder (diagnosis.json, mmc diagnose --out). */
 export function resolveTargets(refs: string[], runsDir: string): ReportTarget[] {
-  return locateFolders(refs, runsDir).map((f) => (f.kind === 'sweep' ? readSweep(f.dir) : { kind: 'run', dir: f.dir, run: readRunRecords(f.dir) }));
+  return refs.map((ref): ReportTarget => {
+    const file = join(resolve(ref), DIAGNOSIS_FILE);
+    if (!existsSync(join(resolve(ref), 'run.json')) && existsSync(file)) return { kind: 'diagnosis', dir: resolve(ref), diagnosis: readDiagnosis(file) };
+    const f = locateFolders([ref], runsDir)[0];
+    return f.kind === 'sweep' ? readSweep(f.dir) : { kind: 'run', dir: f.dir, run: readRunRecords(f.dir) };
+  });
 }
 
 /** A sweep's rows as its tables keep them (latest line per job, job order), without writing anything. */

@@ -18,6 +18,17 @@ function rows(xs: Inputs, start: number, size: number): Inputs {
   return Object.fromEntries(Object.entries(xs).map(([k, v]) => [k, v.slice([start, 0], [size, -1])])) as Inputs;
 }
 
+/** Batches of rows, one after another, as one array. */
+export function concatRows(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, b) => a + b.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 /** Fused activations (n × h) and softmax probabilities (n × C) in one pass; with `o.pooled`, attention fusion's pooled tokens (n × d_model) too. */
 export async function fusedAndProbs(model: FusionModel, xs: Inputs, n: number, o: Readout = {}): Promise<{ fused: Float32Array; probs: Float32Array; width: number; pooled?: { values: Float32Array; width: number } }> {
   const batch = o.batch ?? 2048;
@@ -41,16 +52,7 @@ export async function fusedAndProbs(model: FusionModel, xs: Inputs, n: number, o
     }
     tf.dispose([f, p, ...(q ? [q] : [])]);
   }
-  const concat = (ps: Float32Array[]) => {
-    const out = new Float32Array(ps.reduce((a, b) => a + b.length, 0));
-    let o2 = 0;
-    for (const p of ps) {
-      out.set(p, o2);
-      o2 += p.length;
-    }
-    return out;
-  };
-  return { fused: concat(parts), probs: concat(probParts), width, ...(pooledParts.length ? { pooled: { values: concat(pooledParts), width: pooledWidth } } : {}) };
+  return { fused: concatRows(parts), probs: concatRows(probParts), width, ...(pooledParts.length ? { pooled: { values: concatRows(pooledParts), width: pooledWidth } } : {}) };
 }
 
 /** Each encoder's output over a split (n × outDim per modality). */
@@ -64,15 +66,5 @@ export async function encoderOutputs(model: FusionModel, xs: Inputs, n: number, 
       f[m].dispose();
     }
   }
-  return Object.fromEntries(
-    Object.entries(out).map(([m, ps]) => {
-      const all = new Float32Array(ps.reduce((a, b) => a + b.length, 0));
-      let o = 0;
-      for (const p of ps) {
-        all.set(p, o);
-        o += p.length;
-      }
-      return [m, all];
-    }),
-  );
+  return Object.fromEntries(Object.entries(out).map(([m, ps]) => [m, concatRows(ps)]));
 }

@@ -1,6 +1,7 @@
 // The on-disk records of runs, sweeps and reproductions: their types, and readers that check them
 // (a torn or foreign file is a one-line UsageError naming it). Writers take the types from here.
 export { readAnalysis, type Analysis } from './analysis.js';
+export { DIAGNOSIS_FILE, readDiagnosis, type Diagnosis } from './diagnosis.js';
 export { readEbr, type EbrJson } from './ebr.js';
 export { readEnv, type EnvJson } from './env.js';
 export { readEvalFolder, readEvalResult, type EvalResult } from './eval.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { UsageError } from '../../errors.js';
-import { latestRows, locateFolders, readAnalysis, readEbr, readEnv, readEvalFolder, readEvalResult, readMetrics, readReproduceProgress, readRunJson, readRunRecords, readSummary, readSweepRows, readSweepSpec, readTeachers, type SweepRow, type SweepSpec } from './index.js';
+import { latestRows, locateFolders, readAnalysis, readDiagnosis, readEbr, readEnv, readEvalFolder, readEvalResult, readMetrics, readReproduceProgress, readRunJson, readRunRecords, readSummary, readSweepRows, readSweepSpec, readTeachers, type SweepRow, type SweepSpec } from './index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mmc-records-'));
 const metrics = { n: 4, accuracy: 0.5, macro_f1: 0.5, cross_entropy: 0.7 };
@@ -19,6 +19,7 @@ const JSON_RECORDS: { file: string; read: (file: string) => unknown; good: unkno
   { file: 'env.json', read: readEnv, good: { mmc: '0.1.0', node: 'v20', backend: { name: 'wasm' }, seed: 0 }, missing: 'backend' },
   { file: 'eval/test-best-zero-full.json', read: readEvalResult, good: { run: 'r1', split: 'test', protocol: 'zero', checkpoint: 'best', condition: { missing: [], rate: 0, seed: 0 }, metrics, all_present: metrics, per_modality: [] }, missing: 'condition' },
   { file: 'eval/analysis.json', read: readAnalysis, good: { run: 'r1', split: 'test', modalities: ['a'], rank: {}, contribution: {} }, missing: 'modalities' },
+  { file: 'diagnosis.json', read: readDiagnosis, good: { kind: 'mmc-diagnosis', model: 'm.onnx', modalities: ['a'], measures: {}, verdicts: {} }, missing: 'verdicts' },
   { file: 'ebr.json', read: readEbr, good: { split: 'val', similarity: { 'a~b': 0.5 }, ranking: { a: ['b'], b: ['a'] }, disc_acc: 0.5, chance: 0.5, l_md: 0.7 }, missing: 'similarity' },
   { file: 'sweep.json', read: (f) => readSweepSpec(dirname(f)), good: SPEC, missing: 'jobs' },
   { file: 'reproduce.json', read: readReproduceProgress, good: { mode: 'quick', sweeps: {}, seconds: {} }, missing: 'mode' },
