@@ -42,6 +42,8 @@ table synthetic-unimodal 'Synthetic: audio-only model (the neglected modality al
 table avmnist-mini-vanilla 'avmnist-mini: vanilla vs modality dropout' test_acc,missing_zero.audio@1,missing_zero.image@1,shapley.image,probe_ce.image,auc_missing.audio,auc_missing_mean.audio,fused_effective_rank,poly_fraction,collision_fraction
 table avmnist-mini-kd 'avmnist-mini: feature KD (audio-only teacher → image encoder)' test_acc,missing_zero.audio@1,missing_zero.image@1,shapley.image,probe_ce.image,auc_missing.audio,fused_effective_rank,poly_fraction,collision_fraction
 table avmnist-mini-ebr 'avmnist-mini: EBR (confusion, substitution 0.3)' test_acc,missing_zero.audio@1,missing_zero.image@1,auc_missing.audio,auc_missing_mean.audio,auc_missing_substitute.audio,disc_acc,fused_effective_rank,poly_fraction,collision_fraction
+table ebr-capacity 'EBR at λ = 0 (only the h/h⁻¹ maps), unsaturated synthetic' test_acc,test_ce,best_epoch
+table vanilla-depth 'Vanilla with four more encoder layers, unsaturated synthetic' test_acc,test_ce,best_epoch
 table avmnist-mini-unimodal 'avmnist-mini: image-only model (the neglected modality alone)' test_acc,test_macro_f1,best_epoch
 
 [[ -n "$figdir" ]] || exit 0

@@ -331,6 +331,30 @@ export const EXPERIMENTS: Experiment[] = [
   // curves (zero / mean protocols; substitution for EBR); see MISSINGNESS below.
   ...MISSING_SYNTHETIC_METHODS.map(protocolExperiment('missing-synthetic', IMAGE_MISSING, 'the image missing at rate r')),
   ...EACH_METHODS.map(protocolExperiment('missing-each-synthetic', EACH_MISSING, 'each modality missing independently at rate r')),
+  // Why EBR trails vanilla on the unsaturated data even at tiny λ: EBR without its adversary (λ = 0,
+  // only the h/h⁻¹ maps, four more layers per modality) against vanilla with four more encoder layers.
+  {
+    id: 'ebr-capacity',
+    claim: "EBR's cost without its adversary: at λ = 0 only the h/h⁻¹ maps differ from vanilla (unsaturated synthetic, nothing missing)",
+    command: 'reallocate',
+    config: 'configs/synthetic/unsaturated.yaml',
+    grid: { 'ebr.lambda': { quick: '0', full: '0' } },
+    sets: { both: ['ebr.substitution=eval_only', 'ebr.train_substitution=0'], quick: SYN_QUICK },
+    seeds: { quick: 3, full: 10 },
+    analyze: false,
+    only: 'full',
+  },
+  {
+    id: 'vanilla-depth',
+    claim: 'Vanilla fusion with four more encoder layers (as many as EBR adds): does depth alone cost accuracy on the unsaturated synthetic data?',
+    command: 'train',
+    config: 'configs/synthetic/unsaturated.yaml',
+    grid: { 'model.encoder.hidden': { quick: '[64],[64,32,32,32,32]', full: '[64],[64,32,32,32,32]' } },
+    sets: { quick: SYN_QUICK },
+    seeds: { quick: 3, full: 10 },
+    analyze: false,
+    only: 'full',
+  },
   {
     id: 'missing-avmnist-mini',
     claim: 'avmnist-mini made harder (not saturated), trained and tested with the audio missing at rate r: modality dropout against vanilla',
