@@ -58,22 +58,21 @@ const TUNE_RATE = { quick: '0.5', full: '0.3' };
  */
 export interface MissingProtocol {
   missing: string | null;
-  set: (r: string) => string; // the --set that trains at rate r
+  gridKey: string; // the config key a protocol sweep varies
+  set: (r: string) => string; // the --set that trains at rate r (gridKey=value)
   key: (protocol: 'zero' | 'mean' | 'substitute', r: string | number) => string; // analysis row key: test accuracy at rate r
 }
-export const oneMissing = (modality: string): MissingProtocol => ({ missing: modality, set: (r) => `train.missing_rate.${modality}=${r}`, key: (p, r) => `missing_${p}.${modality}@${r}` });
-export const eachMissing = (modalities: string[]): MissingProtocol => ({ missing: null, set: (r) => `train.missing_rate={${modalities.map((m) => `${m}: ${r}`).join(', ')}}`, key: (p, r) => `missing_each_${p}@${r}` });
+export const oneMissing = (modality: string): MissingProtocol => ({ missing: modality, gridKey: `train.missing_rate.${modality}`, set: (r) => `train.missing_rate.${modality}=${r}`, key: (p, r) => `missing_${p}.${modality}@${r}` });
+export const eachMissing = (modalities: string[]): MissingProtocol => ({ missing: null, gridKey: 'train.missing_rate', set: (r) => `train.missing_rate={${modalities.map((m) => `${m}: ${r}`).join(', ')}}`, key: (p, r) => `missing_each_${p}@${r}` });
 /** The training rate of a job of a protocol sweep, from its grid values. */
 export function protocolRate(p: MissingProtocol, values: Record<string, string>): number {
-  const [key, value] = p.set('0').split('=');
-  const raw = values[key];
+  const raw = values[p.gridKey];
   if (raw === undefined) return 0;
   return p.missing ? Number(raw) : Number(/:\s*([^,}]+)/.exec(raw)?.[1] ?? NaN);
 }
 const protocolGrid = (p: MissingProtocol) => {
-  const key = p.set('0').split('=')[0];
-  const values = (mode: Mode) => RATES[mode].map((r) => p.set(r).slice(key.length + 1)).join(',');
-  return { [key]: { quick: values('quick'), full: values('full') } };
+  const values = (mode: Mode) => RATES[mode].map((r) => p.set(r).slice(p.gridKey.length + 1)).join(',');
+  return { [p.gridKey]: { quick: values('quick'), full: values('full') } };
 };
 const tuneAt = (p: MissingProtocol, protocol: 'zero' | 'substitute') => ({
   sets: { quick: [p.set(TUNE_RATE.quick)], full: [p.set(TUNE_RATE.full)] },
