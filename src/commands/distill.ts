@@ -135,12 +135,12 @@ export async function distill(ctx: RunContext, teacherRef: string, o: { resume?:
       fresh.dispose();
     }
     const epochs = config.train.epochs;
-    return (out, idx, epoch) => {
+    return (out, idx, epoch, observed) => {
       const lambda = lambdaAt(d.lambda, d.schedule, epoch, epochs);
       if (lambda === 0) return null;
       const block = Math.ceil(epochs / pairs.length);
       const active = d.order === 'joint' ? pairs : [pairs[Math.min(pairs.length - 1, Math.floor(epoch / block))]];
-      const terms = active.map((p) => kdTerm(model, out, p, tf.gather(d.loss === 'logit' ? teacherLogits : targets[p.from], idx) as tf.Tensor2D, d));
+      const terms = active.map((p) => kdTerm(model, out, p, tf.gather(d.loss === 'logit' ? teacherLogits : targets[p.from], idx) as tf.Tensor2D, d, observed?.[p.from]));
       return tf.mul(lambda, tf.addN(terms)) as tf.Scalar;
     };
   };

@@ -213,7 +213,7 @@ async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: 
         if (!s.done || (second && !s.stage)) progress.epochStart(s.epoch + 1, planned, stepsPerEpoch);
       },
     };
-    const common = { model, train: trainT, val: valT, binary, aloneEachEpoch: config.analysis.every_epoch, epochExtras: o.epochExtras, substitution: config.ebr.enabled ? config.ebr.train_substitution : 0, substituteMissing: config.ebr.enabled && config.ebr.substitution === 'missing', missingFill, hooks };
+    const common = { model, train: trainT, val: valT, binary, aloneEachEpoch: config.analysis.every_epoch, epochExtras: o.epochExtras, substitution: config.ebr.enabled ? config.ebr.train_substitution : 0, substituteMissing: config.ebr.enabled && config.ebr.substitution === 'missing', missingFill, hooks, modalityOrder: dataset.modalities.map((m) => m.name) };
     if (!state.stage) state = await fit({ ...common, opt, config: config.train, state, extraLoss });
     if (second && state.done && !state.stage) {
       // Stage 2 begins (again, on a resume from the last epoch of stage 1: `begin` is deterministic).

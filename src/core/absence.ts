@@ -43,12 +43,20 @@ export function presenceMasks(n: number, all: string[], spec: MissingSpec | null
 }
 
 /**
- * Each modality absent independently: modality i (position in `names`) lacks its own seeded subset
- * of round(r·n) samples (seed + i), so a sample may lack several or all of them. One rule for the
- * training split's train.missing_rate (core/train-masks.ts) and analyze's missing-each curve.
+ * Each modality absent independently: modality m (position i in `order`, default `names`) lacks its
+ * own seeded subset of round(r·n) samples (seed + i), so a sample may lack several or all of them.
+ * With the dataset's modality order, a model of some of the modalities (a KD teacher) lacks the same
+ * samples as the model of all of them. One rule for the training split's train.missing_rate
+ * (core/train-masks.ts) and analyze's missing-each curve.
  */
-export function independentPresence(n: number, names: string[], rates: Record<string, number>, seed: number): Record<string, Float32Array> {
-  return Object.fromEntries(names.map((m, i) => [m, presenceMasks(n, names, { modalities: (rates[m] ?? 0) > 0 ? [m] : [], rate: rates[m] ?? 0, seed: seed + i })[m]]));
+export function independentPresence(n: number, names: string[], rates: Record<string, number>, seed: number, order: string[] = names): Record<string, Float32Array> {
+  return Object.fromEntries(
+    names.map((m) => {
+      const i = order.indexOf(m);
+      if (i < 0) throw new Error(`modality "${m}" is not in the order ${order.join(', ')}`);
+      return [m, presenceMasks(n, names, { modalities: (rates[m] ?? 0) > 0 ? [m] : [], rate: rates[m] ?? 0, seed: seed + i })[m]];
+    }),
+  );
 }
 
 /** Mean of what the fusion head gets from each modality, over a split's present samples (the `mean` protocol's fill rows). */

@@ -150,6 +150,8 @@ export interface FitOptions {
   missingFill?: (model: FusionModel, val: TensorSplit) => Promise<MissingFill>;
   /** Extra fields for each epoch's record, measured after the epoch (e.g. EBR's discriminator accuracy). */
   epochExtras?: (model: FusionModel, val: TensorSplit, epoch: number) => Promise<Record<string, unknown>>;
+  /** The dataset's modality order: train.missing_rate's subsets are seeded by position in it, so a model of fewer modalities (a KD teacher) lacks the same samples. Default: the model's. */
+  modalityOrder?: string[];
   /** The variables the steps update (default: all of the model's); the others are frozen (no gradient, no optimiser update). */
   trainable?: tf.Variable[];
 }
@@ -181,7 +183,7 @@ export async function fit(o: FitInput): Promise<FitState> {
   const rng = new Rng(state.rng);
   let s = { ...state };
   // Training-time missingness (train.missing_rate, natural presence), dropout and EBR substitution.
-  const trainMasks = new TrainingMasks(train, names, { missingRate: cfg.missing_rate, dropout: cfg.modality_dropout, substitution: o.substitution ?? 0, substituteMissing: o.substituteMissing });
+  const trainMasks = new TrainingMasks(train, names, { missingRate: cfg.missing_rate, dropout: cfg.modality_dropout, substitution: o.substitution ?? 0, substituteMissing: o.substituteMissing, order: o.modalityOrder });
 
   // Errors thrown from the loop dispose the masks first.
   const bail = (e: Error) => {

@@ -36,6 +36,19 @@ test('logit KL with temperature against a hand computation', () => {
   close(logitKl(tf.tensor2d(zt), tf.tensor2d(zt), T).dataSync()[0], 0, 1e-6);
 });
 
+test('KD terms with an observed mask average over the observed samples only (none observed: 0)', () => {
+  const a = tf.tensor2d([[1, 2], [3, 4], [0, 0]]);
+  const b = tf.tensor2d([[0, 2], [5, 1], [9, 9]]);
+  const w = tf.tensor2d([[1], [1], [0]]);
+  close(featureMse(a, b, w).dataSync()[0], ((1 + 0) / 2 + (4 + 9) / 2) / 2);
+  close(featureMse(a, b, tf.tensor2d([[0], [0], [0]])).dataSync()[0], 0);
+  // Row 1 parallel (loss 0), row 2 orthogonal (1), row 3 opposite but not observed.
+  close(cosineLoss(tf.tensor2d([[1, 0], [0, 2], [1, 1]]), tf.tensor2d([[3, 0], [1, 0], [-2, -2]]), 1e-8, tf.tensor2d([[1], [1], [0]])).dataSync()[0], 0.5);
+  const zs = tf.tensor2d([[1, 0, -1], [0, 0, 0]]);
+  const zt = tf.tensor2d([[0.5, 0.5, 2], [5, -5, 0]]);
+  close(logitKl(zs, zt, 2, tf.tensor2d([[1], [0]])).dataSync()[0], logitKl(zs.slice([0, 0], [1, 3]), zt.slice([0, 0], [1, 3]), 2).dataSync()[0], 1e-6);
+});
+
 test('λ schedules', () => {
   const s = (type: 'constant' | 'warmup' | 'decay') => ({ type, epochs: 4 });
   assert.deepEqual([0, 1, 3, 9].map((e) => lambdaAt(2, s('constant'), e, 10)), [2, 2, 2, 2]);

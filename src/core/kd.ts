@@ -13,21 +13,32 @@ import type { ForwardOut, FusionModel } from './model.js';
 export type KdLoss = 'feature' | 'cosine' | 'logit';
 export type KdProjector = 'linear' | 'none';
 
-export function featureMse(projected: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => tf.mean(tf.square(tf.sub(projected, target))) as tf.Scalar);
+/**
+ * The batch mean of per-sample terms, or with `weight` ([b, 1], 1 where the teacher's modality was
+ * observed in training) their mean over the weighted samples (0 when none is): a teacher's features
+ * of a sample whose input the student's run treats as missing are not a target (issue 17's protocol).
+ */
+function batchMean(perSample: tf.Tensor1D, weight?: tf.Tensor2D): tf.Scalar {
+  if (!weight) return tf.mean(perSample) as tf.Scalar;
+  const w = tf.reshape(weight, [-1]);
+  return tf.div(tf.sum(tf.mul(perSample, w)), tf.maximum(tf.sum(w), 1)) as tf.Scalar;
 }
 
-export function cosineLoss(a: tf.Tensor2D, b: tf.Tensor2D, eps = 1e-8): tf.Scalar {
-  return tf.tidy(() => tf.mean(tf.sub(1, rowCosine(a, b, eps))) as tf.Scalar);
+export function featureMse(projected: tf.Tensor2D, target: tf.Tensor2D, weight?: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => batchMean(tf.mean(tf.square(tf.sub(projected, target)), 1) as tf.Tensor1D, weight));
 }
 
-export function logitKl(studentLogits: tf.Tensor2D, teacherLogits: tf.Tensor2D, temperature: number): tf.Scalar {
+export function cosineLoss(a: tf.Tensor2D, b: tf.Tensor2D, eps = 1e-8, weight?: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => batchMean(tf.sub(1, rowCosine(a, b, eps)) as tf.Tensor1D, weight));
+}
+
+export function logitKl(studentLogits: tf.Tensor2D, teacherLogits: tf.Tensor2D, temperature: number, weight?: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
     const pt = tf.softmax(tf.div(teacherLogits, temperature));
     const logPt = tf.logSoftmax(tf.div(teacherLogits, temperature));
     const logPs = tf.logSoftmax(tf.div(studentLogits, temperature));
-    const kl = tf.sum(tf.mul(pt, tf.sub(logPt, logPs)), 1);
-    return tf.mul(temperature * temperature, tf.mean(kl)) as tf.Scalar;
+    const kl = tf.sum(tf.mul(pt, tf.sub(logPt, logPs)), 1) as tf.Tensor1D;
+    return tf.mul(temperature * temperature, batchMean(kl, weight)) as tf.Scalar;
   });
 }
 
@@ -46,16 +57,17 @@ export function studentAloneLogits(model: FusionModel, encoded: Record<string, t
 
 /**
  * One pair's distillation term on a batch (the header's formulas). `target`: the batch's rows of the
- * teacher's features f_t (feature, cosine) or logits z_t (logit). Call inside a tidy.
+ * teacher's features f_t (feature, cosine) or logits z_t (logit); `observed`: where the teacher's
+ * modality was observed (train.missing_rate), the only samples the term averages over. Call inside a tidy.
  */
-export function kdTerm(model: FusionModel, out: ForwardOut, pair: { from: string; to: string }, target: tf.Tensor2D, o: { loss: KdLoss; projector: KdProjector; temperature: number }): tf.Scalar {
+export function kdTerm(model: FusionModel, out: ForwardOut, pair: { from: string; to: string }, target: tf.Tensor2D, o: { loss: KdLoss; projector: KdProjector; temperature: number }, observed?: tf.Tensor2D): tf.Scalar {
   const fs = out.encoded[pair.to];
   if (o.loss === 'logit') {
     const zs = o.projector === 'none' ? studentAloneLogits(model, out.encoded, pair.to) : model.applyAux(projectorName(pair), fs);
-    return logitKl(zs, target, o.temperature);
+    return logitKl(zs, target, o.temperature, observed);
   }
   const mapped = o.projector === 'none' ? fs : model.applyAux(projectorName(pair), fs);
-  return o.loss === 'cosine' ? cosineLoss(mapped, target) : featureMse(mapped, target);
+  return o.loss === 'cosine' ? cosineLoss(mapped, target, 1e-8, observed) : featureMse(mapped, target, observed);
 }
 
 export interface LambdaSchedule {

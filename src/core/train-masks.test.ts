@@ -47,6 +47,15 @@ test('fixedPresence: train.missing_rate drops round(r·n) samples chosen by seed
   assert.deepEqual(arrays(both), { a: new Array(12).fill(1), b: want.b.map((v, i) => v * natural.b[i]) });
 });
 
+test('fixedPresence with the dataset order: a model of fewer modalities (a KD teacher) lacks the same samples as the full model', () => {
+  const full = arrays(fixedPresence({ n: 12 }, ['a', 'b'], { b: 0.5 }, ['a', 'b']))!;
+  const teacher = arrays(fixedPresence({ n: 12 }, ['b'], { b: 0.5 }, ['a', 'b']));
+  assert.deepEqual(teacher, { b: full.b });
+  // Without the order, b is position 0 of the teacher's own list: another seed, another subset.
+  assert.notDeepEqual(arrays(fixedPresence({ n: 12 }, ['b'], { b: 0.5 })), { b: full.b });
+  assert.throws(() => fixedPresence({ n: 12 }, ['c'], { c: 0.5 }, ['a', 'b']), /modality "c" is not in the order a, b/);
+});
+
 test('drawAbsence: nothing drawn with one modality, or with dropout and substitution off', () => {
   const rng = new Rng(1);
   const before = rng.state();

@@ -11,14 +11,15 @@ import { combinePresence, type TensorSplit } from './tensors.js';
 
 /**
  * The training split's fixed presence per modality of `names`: each modality with a missing rate
- * r > 0 lacks a subset of round(r·n) samples chosen by a seed from its position (7919 + index, so
- * it is the same on resume), combined with the natural presence arrays. Null when every sample has
- * every modality.
+ * r > 0 lacks a subset of round(r·n) samples chosen by a seed from its position in `order` (7919 +
+ * index, so it is the same on resume, and the same for a model of a subset of the dataset's
+ * modalities when `order` is the dataset's), combined with the natural presence arrays. Null when
+ * every sample has every modality.
  */
-export function fixedPresence(train: Pick<TensorSplit, 'n' | 'present'>, names: string[], missingRate: Record<string, number>): Record<string, Float32Array> | null {
+export function fixedPresence(train: Pick<TensorSplit, 'n' | 'present'>, names: string[], missingRate: Record<string, number>, order: string[] = names): Record<string, Float32Array> | null {
   const n = train.n;
   const listed = Object.entries(missingRate).filter(([m, r]) => r > 0 && names.includes(m));
-  const synthetic = listed.length ? independentPresence(n, names, missingRate, 7919) : null;
+  const synthetic = listed.length ? independentPresence(n, names, missingRate, 7919, order) : null;
   const combined = combinePresence(train, synthetic);
   return combined ? Object.fromEntries(names.map((m) => [m, combined[m] ?? new Float32Array(n).fill(1)])) : null;
 }
@@ -84,6 +85,7 @@ export interface StepAbsence {
 /** How a fit treats absences: train.missing_rate, train.modality_dropout, and EBR's ebr.train_substitution (random) or `substituteMissing` (ebr.substitution: missing). */
 export interface MaskOptions {
   missingRate: Record<string, number>;
+  order?: string[]; // the dataset's modality order (fixedPresence's seeds); default: the model's
   dropout: number;
   substitution: number;
   /** EBR: substitute where a sample really lacks a modality (the fixed presence), never dropping one; 0 dropout and substitution expected. */
@@ -103,7 +105,7 @@ export class TrainingMasks {
     private readonly o: MaskOptions,
   ) {
     if (o.substituteMissing && (o.dropout > 0 || o.substitution > 0)) throw new Error('substituting only the really absent modalities excludes modality dropout and random substitution');
-    const fixed = fixedPresence(train, names, o.missingRate);
+    const fixed = fixedPresence(train, names, o.missingRate, o.order);
     this.fixed = fixed ? Object.fromEntries(names.map((m) => [m, tf.tensor2d(fixed[m], [train.n, 1])])) : null;
   }
 

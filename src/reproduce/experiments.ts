@@ -13,7 +13,7 @@ export interface Experiment {
   sets?: { quick?: string[]; full?: string[]; both?: string[] };
   seeds: { quick: number; full: number };
   analyze: boolean;
-  teacher?: { config: string; sets: string[] }; // the experiment's sets (data, epochs) apply to it too
+  teacher?: { config: string; sets: string[]; grid?: string[] }; // the experiment's sets (data, epochs) apply to it too; `grid`: keys of the sweep's grid it is trained with too (one teacher per seed and their values)
   only?: Mode; // run in this mode only
   method?: (values: Record<string, string>) => string; // headline tables: the method a job stands for
   unimodal?: true; // a weak-modality-only model: the headline shows its test accuracy as "strong missing"
@@ -84,36 +84,59 @@ const EACH_MISSING = eachMissing(['image', 'audio']);
 interface ProtocolMethod {
   id: string;
   label: string;
-  command: 'train' | 'reallocate';
+  command: 'train' | 'distill' | 'reallocate';
   sets: string[];
   grid: Tune['grid'];
+  teacher?: string[]; // distill: the teacher's sets (a model of the modality that goes missing)
   only?: Mode;
 }
+const KD_GRID = { 'distill.loss': { quick: 'feature', full: 'feature,logit' }, 'distill.lambda': { quick: '0.3,1', full: '0.3,1' }, 'train.optimizer.lr': { quick: '0.001', full: '0.001,0.003' } };
 export const MISSING_SYNTHETIC_METHODS: ProtocolMethod[] = [
   { id: 'vanilla', label: 'vanilla', command: 'train', sets: [], grid: { 'train.optimizer.lr': LR, 'train.optimizer.weight_decay': { quick: '0', full: '0,0.1' } } },
   { id: 'dropout', label: 'dropout', command: 'train', sets: [], grid: { 'train.modality_dropout': P_DROP, 'train.optimizer.lr': { quick: LR.quick, full: LR2.full } } },
+  // KD's best variant chosen on validation (feature or logit loss, λ, lr): the model of the modality
+  // that goes missing, trained on the same runs' observed samples at the same rate, teaches the other.
+  { id: 'kd', label: 'KD (tuned: feature or logit)', command: 'distill', sets: ['distill.student=audio', 'distill.from=image'], teacher: ['modalities=[image]'], grid: KD_GRID, only: 'full' },
   // EBR substituting h⁻¹(g) where the image is really missing in training; scored with substitution.
   { id: 'ebr-missing', label: 'EBR (substitution where missing)', command: 'reallocate', sets: ['ebr.substitution=missing', 'ebr.train_substitution=0'], grid: { 'ebr.lambda': EBR_LAMBDA, 'train.optimizer.lr': LR2 }, only: 'full' },
   { id: 'ebr-eval', label: 'EBR (substitution at evaluation only)', command: 'reallocate', sets: ['ebr.substitution=eval_only', 'ebr.train_substitution=0'], grid: { 'ebr.lambda': EBR_LAMBDA, 'train.optimizer.lr': LR2 }, only: 'full' },
   { id: 'ebr-dropout', label: 'EBR on modality dropout', command: 'reallocate', sets: ['ebr.substitution=eval_only', 'ebr.train_substitution=0'], grid: { 'ebr.lambda': EBR_LAMBDA, 'train.modality_dropout': { quick: '0.3', full: '0.1,0.3' } }, only: 'full' },
   { id: 'attention-vanilla', label: 'attention: vanilla', command: 'train', sets: ['model.fusion.type=attention'], grid: { 'train.optimizer.lr': LR, 'train.optimizer.weight_decay': { quick: '0', full: '0,0.1' } }, only: 'full' },
   { id: 'attention-dropout', label: 'attention: dropout', command: 'train', sets: ['model.fusion.type=attention'], grid: { 'train.modality_dropout': P_DROP, 'train.optimizer.lr': { quick: LR.quick, full: LR2.full } }, only: 'full' },
+  { id: 'attention-ebr-missing', label: 'attention: EBR (substitution where missing)', command: 'reallocate', sets: ['model.fusion.type=attention', 'ebr.substitution=missing', 'ebr.train_substitution=0'], grid: { 'ebr.lambda': EBR_LAMBDA, 'train.optimizer.lr': LR2 }, only: 'full' },
 ];
-const protocolExperiment = (prefix: string, p: MissingProtocol, what: string) => (m: ProtocolMethod): Experiment => ({
-  id: `${prefix}-${m.id}`,
-  claim: `Trained and tested with ${what} (not saturated data): ${m.label}, tuned on validation with the same budget as every method`,
+/** A benchmark the protocol runs on: its config, quick-mode sets and where modalities go missing. */
+interface ProtocolBenchmark {
+  prefix: string; // experiment ids: <prefix>-<method id>
+  config: string;
+  quick: string[];
+  protocol: MissingProtocol;
+  what: string; // "the image missing at rate r"
+}
+const protocolExperiment = (b: ProtocolBenchmark) => (m: ProtocolMethod): Experiment => ({
+  id: `${b.prefix}-${m.id}`,
+  claim: `Trained and tested with ${b.what} (not saturated data): ${m.label}, tuned on validation with the same budget as every method`,
   command: m.command,
-  config: 'configs/synthetic/unsaturated.yaml',
-  grid: protocolGrid(p),
-  sets: { both: m.sets, quick: SYN_QUICK },
+  config: b.config,
+  grid: protocolGrid(b.protocol),
+  sets: { both: m.sets, quick: b.quick },
   seeds: { quick: 3, full: 10 },
   analyze: true,
   ...(m.only ? { only: m.only } : {}),
+  // A teacher per seed and training rate: it sees the observed samples of its modality only.
+  ...(m.teacher ? { teacher: { config: b.config, sets: m.teacher, grid: [b.protocol.gridKey] } } : {}),
   method: () => m.label,
-  tune: { grid: m.grid, ...tuneAt(p, m.command === 'reallocate' ? 'substitute' : 'zero') },
+  tune: { grid: m.grid, ...tuneAt(b.protocol, m.command === 'reallocate' ? 'substitute' : 'zero') },
 });
+const MISSING_SYNTHETIC: ProtocolBenchmark = { prefix: 'missing-synthetic', config: 'configs/synthetic/unsaturated.yaml', quick: SYN_QUICK, protocol: IMAGE_MISSING, what: 'the image missing at rate r' };
+const MISSING_EACH_SYNTHETIC: ProtocolBenchmark = { ...MISSING_SYNTHETIC, prefix: 'missing-each-synthetic', protocol: EACH_MISSING, what: 'each modality missing independently at rate r' };
+// avmnist-mini made harder; the audio (its stronger modality) goes missing. KD: the audio model teaches the image encoder.
+const MISSING_AVMNIST: ProtocolBenchmark = { prefix: 'missing-avmnist-mini', config: 'configs/avmnist-mini/unsaturated.yaml', quick: AVM_QUICK, protocol: oneMissing('audio'), what: 'the audio missing at rate r' };
 // Every modality missing independently: vanilla, dropout and EBR substituting where missing (full).
 const EACH_METHODS = MISSING_SYNTHETIC_METHODS.filter((m) => ['vanilla', 'dropout', 'ebr-missing'].includes(m.id));
+const AVMNIST_METHODS: ProtocolMethod[] = MISSING_SYNTHETIC_METHODS.filter((m) => ['vanilla', 'dropout', 'ebr-missing', 'kd'].includes(m.id)).map((m) =>
+  m.id === 'kd' ? { ...m, sets: ['distill.student=image', 'distill.from=audio'], teacher: ['modalities=[audio]'] } : { ...m, only: 'full' as Mode },
+);
 
 export const EXPERIMENTS: Experiment[] = [
   {
@@ -328,8 +351,9 @@ export const EXPERIMENTS: Experiment[] = [
   // The paper's protocol (issue 17): modalities missing at rate r in training AND at test, on data
   // that is not saturated. Test accuracy at the training rate comes from analyze's missing-rate
   // curves (zero / mean protocols; substitution for EBR); see MISSINGNESS below.
-  ...MISSING_SYNTHETIC_METHODS.map(protocolExperiment('missing-synthetic', IMAGE_MISSING, 'the image missing at rate r')),
-  ...EACH_METHODS.map(protocolExperiment('missing-each-synthetic', EACH_MISSING, 'each modality missing independently at rate r')),
+  ...MISSING_SYNTHETIC_METHODS.map(protocolExperiment(MISSING_SYNTHETIC)),
+  ...EACH_METHODS.map(protocolExperiment(MISSING_EACH_SYNTHETIC)),
+  ...AVMNIST_METHODS.map(protocolExperiment(MISSING_AVMNIST)),
   // Why EBR trails vanilla on the unsaturated data even at tiny λ: EBR without its adversary (λ = 0,
   // only the h/h⁻¹ maps, four more layers per modality) against vanilla with four more encoder layers.
   {
@@ -354,18 +378,6 @@ export const EXPERIMENTS: Experiment[] = [
     analyze: false,
     only: 'full',
   },
-  {
-    id: 'missing-avmnist-mini',
-    claim: 'avmnist-mini made harder (not saturated), trained and tested with the audio missing at rate r: modality dropout against vanilla',
-    command: 'train',
-    config: 'configs/avmnist-mini/unsaturated.yaml',
-    grid: { 'train.missing_rate.audio': { quick: '0,0.5', full: '0,0.1,0.3,0.5,0.7' }, 'train.modality_dropout': { quick: '0,0.3', full: '0,0.3' } },
-    sets: { quick: AVM_QUICK },
-    seeds: { quick: 3, full: 10 },
-    analyze: true,
-    only: 'full',
-    method: dropoutMethod,
-  },
 ];
 
 /** The headline comparisons: methods over paired seeds, per dataset. */
@@ -380,7 +392,7 @@ export function experimentsFor(mode: Mode): Experiment[] {
 
 /** The paper's missing-modality protocol: modalities missing at rate r in training and at test, a table each. */
 export const MISSINGNESS: { id: string; title: string; experiments: string[]; protocol: MissingProtocol }[] = [
-  { id: 'missing-synthetic', title: 'Synthetic, not saturated (configs/synthetic/unsaturated.yaml): the image missing at rate r in training and test', experiments: MISSING_SYNTHETIC_METHODS.map((m) => `missing-synthetic-${m.id}`), protocol: IMAGE_MISSING },
-  { id: 'missing-each-synthetic', title: 'Synthetic, not saturated: each modality missing independently at rate r in training and test', experiments: EACH_METHODS.map((m) => `missing-each-synthetic-${m.id}`), protocol: EACH_MISSING },
-  { id: 'missing-avmnist-mini', title: 'avmnist-mini, not saturated (configs/avmnist-mini/unsaturated.yaml): the audio missing at rate r in training and test', experiments: ['missing-avmnist-mini'], protocol: oneMissing('audio') },
+  { id: 'missing-synthetic', title: 'Synthetic, not saturated (configs/synthetic/unsaturated.yaml): the image missing at rate r in training and test', experiments: MISSING_SYNTHETIC_METHODS.map((m) => `${MISSING_SYNTHETIC.prefix}-${m.id}`), protocol: MISSING_SYNTHETIC.protocol },
+  { id: 'missing-each-synthetic', title: 'Synthetic, not saturated: each modality missing independently at rate r in training and test', experiments: EACH_METHODS.map((m) => `${MISSING_EACH_SYNTHETIC.prefix}-${m.id}`), protocol: MISSING_EACH_SYNTHETIC.protocol },
+  { id: 'missing-avmnist-mini', title: 'avmnist-mini, not saturated (configs/avmnist-mini/unsaturated.yaml): the audio missing at rate r in training and test', experiments: AVMNIST_METHODS.map((m) => `${MISSING_AVMNIST.prefix}-${m.id}`), protocol: MISSING_AVMNIST.protocol },
 ];
