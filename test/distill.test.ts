@@ -169,3 +169,25 @@ test('distill.projector none: no projector weights; feature/cosine need equal wi
   const logit = mmc(distillArgs(teacher, ['--set', 'train.epochs=1', '--set', 'distill.projector=none', '--set', 'distill.loss=logit', '--set', 'model.encoders={audio: {out_dim: 6}}']));
   assert.equal(logit.code, 0, logit.stderr);
 });
+
+test('distill sweeps with --teacher-grid: one teacher per seed and missing rate, each trained on what its students observe', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmc-kd-grid-'));
+  const args = ['sweep', '--command', 'distill', '--config', QUICK_CONFIG, '--set', 'train.epochs=1', '--set', 'distill.student=audio', '--set', 'distill.from=image', '--teacher-config', QUICK_CONFIG, '--teacher-set', 'modalities=[image]', '--teacher-set', 'train.epochs=1', '--grid', 'train.missing_rate.image=0,0.5', '--grid', 'distill.loss=feature,logit', '--seeds', '1', '--runs-dir', dir, '--json', '-q'];
+  const bad = mmc([...args.slice(0, -4), '--teacher-grid', 'train.missing_rate.audio', '--runs-dir', dir, '--json', '-q']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--teacher-grid train\.missing_rate\.audio: not a --grid key of this sweep \(train\.missing_rate\.image, distill\.loss\)/);
+  const r = mmc([...args, '--teacher-grid', 'train.missing_rate.image']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { sweep: string; rows: { status: string; values: Record<string, string>; run: string }[] };
+  assert.deepEqual(out.rows.map((x) => x.status), ['finished', 'finished', 'finished', 'finished']);
+  const teachers = readFileSync(join(out.sweep, 'teachers.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { seed: number; values: Record<string, string>; run: string });
+  assert.deepEqual(teachers.map((t) => t.values['train.missing_rate.image']).sort(), ['0', '0.5']);
+  for (const t of teachers) {
+    // The teacher trained with its rate: the same image samples missing as its students (dataset order seeds them).
+    const cfg = readFileSync(join(t.run, 'config.yaml'), 'utf8');
+    assert.match(cfg, new RegExp(`missing_rate:\\n\\s+image: ${t.values['train.missing_rate.image'].replace('.', '\\.')}\\n`));
+    for (const row of out.rows.filter((x) => x.values['train.missing_rate.image'] === t.values['train.missing_rate.image'])) {
+      assert.equal(JSON.parse(readFileSync(join(row.run, 'run.json'), 'utf8')).teacher, t.run.split('/').at(-1));
+    }
+  }
+});

@@ -166,10 +166,10 @@ test('USR2 before the time limit: the task saves at the epoch\'s end, requeues i
   assert.deepEqual(comparable(sweepJson(local.stdout).rows[0]), comparable(rows[0]));
 });
 
-test('distill sweeps: a teacher array (one task per seed), then the jobs waiting for it; rows as local; a failed teacher cancels its students with the reason', { skip, timeout: 300_000 }, () => {
+test('distill sweeps: teacher arrays (one task per seed and --teacher-grid value), then the jobs waiting for them; rows as local; a failed teacher cancels its students with the reason', { skip, timeout: 300_000 }, () => {
   const small = ['--set', 'dataset.train_size=1000', '--set', 'train.epochs=3'];
-  const teacher = ['--teacher-config', join(REPO_ROOT, 'configs/synthetic/collapse.yaml'), '--teacher-set', 'modalities=[image]', '--teacher-set', 'dataset.train_size=1000', '--teacher-set', 'train.epochs=3'];
-  const args = ['sweep', '--command', 'distill', '--config', join(REPO_ROOT, 'configs/kd/collapse-kd.yaml'), ...small, ...teacher, '--grid', 'distill.loss=feature,logit', '--seeds', '2', '--json', '-q'];
+  const teacher = ['--teacher-config', join(REPO_ROOT, 'configs/synthetic/collapse.yaml'), '--teacher-set', 'modalities=[image]', '--teacher-set', 'dataset.train_size=1000', '--teacher-set', 'train.epochs=3', '--teacher-grid', 'train.missing_rate.image'];
+  const args = ['sweep', '--command', 'distill', '--config', join(REPO_ROOT, 'configs/kd/collapse-kd.yaml'), ...small, ...teacher, '--grid', 'train.missing_rate.image=0,0.5', '--seeds', '2', '--json', '-q'];
   const slurm = mmc([...args, '--runs-dir', tmp(), '--executor', 'slurm', '--wait']);
   assert.equal(slurm.code, 0, slurm.stderr);
   const local = mmc([...args, '--runs-dir', tmp()]);
@@ -178,20 +178,23 @@ test('distill sweeps: a teacher array (one task per seed), then the jobs waiting
   const byJob = (rows: Row[]) => Object.fromEntries(rows.map((r) => [r.job, comparable(r)]));
   assert.equal(s.rows.length, 4);
   assert.deepEqual(byJob(s.rows), byJob(sweepJson(local.stdout).rows));
-  const subs = JSON.parse(readFileSync(join(s.sweep, 'sweep.json'), 'utf8')).slurm.submissions;
-  assert.equal(subs[0].kind, 'teachers');
-  assert.deepEqual(subs[0].seeds, [0, 1]);
-  for (const sub of subs.slice(1)) assert.deepEqual(sub.after, [subs[0].array_job_id]);
-  assert.deepEqual(readdirSync(join(s.sweep, 'teachers')).sort(), ['s0.json', 's1.json']);
-  // The teacher cannot train (the native backend without OpenBLAS): its students never run.
+  // Four teachers (2 seeds × 2 rates) in job order, split at MaxArraySize 3; every job array waits for both.
+  const subs = JSON.parse(readFileSync(join(s.sweep, 'sweep.json'), 'utf8')).slurm.submissions as { kind?: string; seeds?: number[]; teachers?: string[]; after?: string[]; array_job_id: string }[];
+  const teacherSubs = subs.filter((x) => x.kind === 'teachers');
+  assert.deepEqual(teacherSubs.map((x) => x.teachers), [['s0-v0', 's1-v0', 's0-v1'], ['s1-v1']]);
+  assert.deepEqual(teacherSubs.map((x) => x.seeds), [[0, 1, 0], [1]]);
+  for (const sub of subs.filter((x) => x.kind !== 'teachers')) assert.deepEqual(sub.after, teacherSubs.map((x) => x.array_job_id));
+  assert.deepEqual(readdirSync(join(s.sweep, 'teachers')).sort(), ['s0-v0.json', 's0-v1.json', 's1-v0.json', 's1-v1.json']);
+  assert.deepEqual(JSON.parse(readFileSync(join(s.sweep, 'teachers', 's1-v1.json'), 'utf8')).values, { 'train.missing_rate.image': '0.5' });
+  // The teachers cannot train (the native backend without OpenBLAS): their students never run.
   const failing = mmc([...args, '--seeds', '1', '--runs-dir', tmp(), '--executor', 'slurm', '--backend', 'native', '--wait'], { MMC_OPENBLAS: '/nonexistent/libopenblas.so' });
   assert.equal(failing.code, 1, failing.stderr);
   const f = sweepJson(failing.stdout);
   for (const t of f.status.tasks) {
     assert.ok(['cancelled', 'lost'].includes(t.state), `${t.job}: ${t.state}`);
-    assert.match(t.detail ?? '', /the teacher of seed 0 did not finish \(tasks\/teacher-s0\.json\)$/);
+    assert.match(t.detail ?? '', /the teacher of seed 0 at train\.missing_rate\.image=(0|0\.5) did not finish \(tasks\/teacher-s0-v[01]\.json\)$/);
   }
-  const rec = JSON.parse(readFileSync(join(f.sweep, 'tasks', 'teacher-s0.json'), 'utf8'));
+  const rec = JSON.parse(readFileSync(join(f.sweep, 'tasks', 'teacher-s0-v0.json'), 'utf8'));
   assert.equal(rec.status, 'failed');
   assert.match(rec.error, /backend "native" is not available/);
 });

@@ -27,6 +27,7 @@ interface SweepOpts extends SlurmCliOpts {
   backend?: string;
   teacherConfig?: string;
   teacherSet: string[];
+  teacherGrid: string[];
   json?: boolean;
   quiet?: boolean;
   executor?: 'local' | 'slurm';
@@ -87,6 +88,7 @@ export function sweepCommand(): Command {
     .option('--resume <sweep>', 'continue a sweep: rerun (or, with --executor slurm, resubmit) jobs without a finished result')
     .option('--teacher-config <file>', 'distill: the teacher\'s config, trained once per seed with the same seed and data seed')
     .option('--teacher-set <key=value>', 'distill: override for the teacher config (repeatable)', collect, [])
+    .option('--teacher-grid <key>', 'distill: a --grid key the teacher is trained with too, one teacher per seed and value (repeatable; e.g. train.missing_rate.audio)', collect, [])
     .option('--no-analyze', 'skip mmc analyze after each run')
     .option('--no-vary-data', 'keep dataset.seed fixed (by default job seed s also sets dataset.seed to base + s)')
     .addOption(backendOption('tfjs backend for every job'))
@@ -120,7 +122,7 @@ export function sweepCommand(): Command {
         if (!o.config) throw new UsageError('sweep needs --config FILE (or --resume SWEEP)');
         // Bad Slurm options fail before the sweep folder exists.
         if (o.executor === 'slurm') slurmOptions(loadConfigFile(o.config, { overrides: o.set }).slurm, slurmFlags(o));
-        sweep = createSweep({ configPath: o.config, sets: o.set, grid: o.grid.map(parseGrid), seeds: int('--seeds', o.seeds, 1), varyDataSeed: o.varyData, analyze: o.analyze, name: o.name, runsDir: o.runsDir, command: o.command as 'train' | 'distill' | 'reallocate', teacherConfig: o.teacherConfig, teacherSets: o.teacherSet, argv: process.argv.slice(2) });
+        sweep = createSweep({ configPath: o.config, sets: o.set, grid: o.grid.map(parseGrid), seeds: int('--seeds', o.seeds, 1), varyDataSeed: o.varyData, analyze: o.analyze, name: o.name, runsDir: o.runsDir, command: o.command as 'train' | 'distill' | 'reallocate', teacherConfig: o.teacherConfig, teacherSets: o.teacherSet, teacherGrid: o.teacherGrid, argv: process.argv.slice(2) });
       }
       const executor = o.executor ?? (o.resume ? sweep.spec.executor : undefined) ?? 'local';
       if (executor === 'slurm') {

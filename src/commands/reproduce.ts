@@ -50,11 +50,14 @@ export interface ReproduceResult {
 
 /** An experiment's sweep: its sets (then the configuration its tuning chose, if tuned), grid and teacher sets. */
 export function sweepArgs(e: Experiment, mode: Mode, tuned?: TuningChoice) {
-  const sets = [...(e.sets?.both ?? []), ...(e.sets?.[mode] ?? []), ...(tuned ? chosenSets(tuned) : [])];
+  const base = [...(e.sets?.both ?? []), ...(e.sets?.[mode] ?? [])];
+  const sets = [...base, ...(tuned ? chosenSets(tuned) : [])];
   const grid = Object.entries(e.grid).map(([k, v]) => parseGrid(`${k}=${v[mode]}`));
-  // The teacher must see the same data as the student: the experiment's sets apply to it too.
-  const teacherSets = e.teacher ? [...sets, ...e.teacher.sets] : [];
-  return { sets, grid, teacherSets };
+  // The teacher must see the same data as the student: the experiment's sets apply to it too (not
+  // the student's tuned settings: the teacher is the same one its tuning sweep used); with
+  // teacher.grid, also the job's values of those keys (e.g. its training missing rate).
+  const teacherSets = e.teacher ? [...base, ...e.teacher.sets] : [];
+  return { sets, grid, teacherSets, teacherGrid: e.teacher?.grid ?? [] };
 }
 
 export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
@@ -73,12 +76,12 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   let failed = 0;
   const save = () => writeJsonAtomic(progressFile, progress);
   // A sweep by id: reopened when it exists (a resume), else created from `args` and recorded.
-  const sweepNamed = (id: string, e: Experiment, args: () => { sets: string[]; grid: GridAxis[]; seeds: number; teacherSets?: string[] }) => {
+  const sweepNamed = (id: string, e: Experiment, args: () => { sets: string[]; grid: GridAxis[]; seeds: number; teacherSets?: string[]; teacherGrid?: string[] }) => {
     let dir = progress.sweeps[id];
     let spec;
     if (dir && existsSync(join(dir, 'sweep.json'))) ({ dir, spec } = openSweep(dir, out));
     else {
-      const { sets, grid, seeds, teacherSets } = args();
+      const { sets, grid, seeds, teacherSets, teacherGrid } = args();
       ({ dir, spec } = createSweep({
         configPath: join(REPO, e.config),
         sets,
@@ -89,7 +92,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
         name: id,
         runsDir: out,
         command: e.command,
-        ...(e.teacher ? { teacherConfig: join(REPO, e.teacher.config), teacherSets } : {}),
+        ...(e.teacher ? { teacherConfig: join(REPO, e.teacher.config), teacherSets, teacherGrid } : {}),
         argv: ['reproduce', `--${o.mode}`, '--only', e.id],
       }));
       progress.sweeps[id] = dir;

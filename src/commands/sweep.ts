@@ -16,12 +16,18 @@ import { latestRows, readAnalysis, readTaskRecord, readTeacherRecord, readEbr, r
 import { ANALYSIS_FILE } from '../run/records/analysis.js';
 import { stamp } from '../run/run-folder.js';
 import { groupStats } from '../stats/table.js';
+import { teacherName, teacherOf, type TeacherJob } from './sweep-teachers.js';
 
 const MMC_BIN = fileURLToPath(new URL('../../../bin/mmc', import.meta.url));
 
-export function createSweep(o: { configPath: string; sets: string[]; grid: GridAxis[]; seeds: number; varyDataSeed: boolean; analyze: boolean; name?: string; runsDir: string; command?: 'train' | 'distill' | 'reallocate'; teacherConfig?: string; teacherSets?: string[]; argv?: string[] }): { dir: string; spec: SweepSpec } {
+export function createSweep(o: { configPath: string; sets: string[]; grid: GridAxis[]; seeds: number; varyDataSeed: boolean; analyze: boolean; name?: string; runsDir: string; command?: 'train' | 'distill' | 'reallocate'; teacherConfig?: string; teacherSets?: string[]; teacherGrid?: string[]; argv?: string[] }): { dir: string; spec: SweepSpec } {
   if (o.command === 'distill' && !o.teacherConfig) throw new UsageError('--command distill needs --teacher-config FILE (the teacher trained for each seed)');
   if (o.teacherConfig) loadConfigFile(o.teacherConfig, { overrides: o.teacherSets ?? [] });
+  for (const k of o.teacherGrid ?? []) {
+    if (!o.teacherConfig) throw new UsageError('--teacher-grid needs a distill sweep (--command distill --teacher-config FILE)');
+    if (!o.grid.some((a) => a.key === k)) throw new UsageError(`--teacher-grid ${k}: not a --grid key of this sweep (${o.grid.map((a) => a.key).join(', ') || 'no grid'})`);
+    for (const v of o.grid.find((a) => a.key === k)!.values) loadConfigFile(o.teacherConfig, { overrides: [...(o.teacherSets ?? []), `${k}=${v}`] });
+  }
   // Validate the base config and every grid value up front: a typo should fail now, not in job 17.
   // With the verb's own overrides: reallocate's checks (EBR on) must fail here too.
   const verb = VERB_SETS[o.command ?? 'train'];
@@ -46,7 +52,7 @@ export function createSweep(o: { configPath: string; sets: string[]; grid: GridA
   mkdirSync(join(dir, 'runs'));
   copyFileSync(o.configPath, join(dir, 'base-config.yaml'));
   if (o.teacherConfig) copyFileSync(o.teacherConfig, join(dir, 'teacher-config.yaml'));
-  const spec: SweepSpec = { id: dir.split('/').at(-1)!, name, command: o.command ?? 'train', config: 'base-config.yaml', ...(o.teacherConfig ? { teacher_config: 'teacher-config.yaml', teacher_sets: o.teacherSets ?? [] } : {}), sets: o.sets, grid: o.grid, seeds: o.seeds, vary_data_seed: o.varyDataSeed, analyze: o.analyze, jobs, created: new Date().toISOString(), ...(o.argv ? { argv: o.argv } : {}) };
+  const spec: SweepSpec = { id: dir.split('/').at(-1)!, name, command: o.command ?? 'train', config: 'base-config.yaml', ...(o.teacherConfig ? { teacher_config: 'teacher-config.yaml', teacher_sets: o.teacherSets ?? [], ...(o.teacherGrid?.length ? { teacher_grid: o.teacherGrid } : {}) } : {}), sets: o.sets, grid: o.grid, seeds: o.seeds, vary_data_seed: o.varyDataSeed, analyze: o.analyze, jobs, created: new Date().toISOString(), ...(o.argv ? { argv: o.argv } : {}) };
   writeJsonAtomic(join(dir, 'sweep.json'), spec);
   return { dir, spec };
 }
@@ -121,43 +127,46 @@ export function rowMetrics(summary: Record<string, unknown>, a: Analysis | null)
   return m;
 }
 
-/** The `mmc train` arguments of a distill sweep's teacher for one seed (the same seed and data seed as its students). */
-export function teacherArgs(dir: string, spec: SweepSpec, seed: number, dataSeed: number | null, o: { backend?: string; threads?: number }): string[] {
-  const sets = [...(spec.teacher_sets ?? []), ...(dataSeed !== null ? [`dataset.seed=${dataSeed}`] : [])];
-  return ['train', '--config', join(dir, spec.teacher_config!), ...sets.flatMap((s) => ['--set', s]), '--seed', String(seed), '--name', `${spec.name}-teacher-s${seed}`, '--runs-dir', join(dir, 'runs'), '--json', '-q', '--no-progress', ...(o.backend ? ['--backend', o.backend] : []), ...(o.threads ? ['--threads', String(o.threads)] : [])];
+/** The `mmc train` arguments of a distill sweep's teacher (the same seed and data seed as its students, and their teacher_grid values). */
+export function teacherArgs(dir: string, spec: SweepSpec, t: TeacherJob, dataSeed: number | null, o: { backend?: string; threads?: number }): string[] {
+  const sets = [...(spec.teacher_sets ?? []), ...Object.entries(t.values).map(([k, v]) => `${k}=${v}`), ...(dataSeed !== null ? [`dataset.seed=${dataSeed}`] : [])];
+  return ['train', '--config', join(dir, spec.teacher_config!), ...sets.flatMap((s) => ['--set', s]), '--seed', String(t.seed), '--name', `${spec.name}-teacher-${t.tag}`, '--runs-dir', join(dir, 'runs'), '--json', '-q', '--no-progress', ...(o.backend ? ['--backend', o.backend] : []), ...(o.threads ? ['--threads', String(o.threads)] : [])];
 }
 
-/** The finished teacher run of a seed, from teachers.jsonl (local sweeps) or teachers/s<seed>.json (a Slurm teacher task's record); null if none. */
-export function knownTeacher(dir: string, seed: number): string | null {
-  const lines = readTeachers(dir).filter((t) => t.seed === seed);
-  const record = readTeacherRecord(dir, seed);
-  for (const t of [...(record ? [record] : []), ...lines.reverse()]) {
-    if (existsSync(join(t.run, 'run.json')) && readRunJson(join(t.run, 'run.json')).status === 'finished') return t.run;
+const sameValues = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+
+/** A teacher's finished run, from teachers.jsonl (local sweeps) or teachers/<tag>.json (a Slurm teacher task's record); null if none. */
+export function knownTeacher(dir: string, t: TeacherJob): string | null {
+  const lines = readTeachers(dir).filter((l) => l.seed === t.seed && sameValues(l.values ?? {}, t.values));
+  const record = readTeacherRecord(dir, t.tag);
+  for (const l of [...(record ? [record] : []), ...lines.reverse()]) {
+    if (existsSync(join(l.run, 'run.json')) && readRunJson(join(l.run, 'run.json')).status === 'finished') return l.run;
   }
   return null;
 }
 
-/** Trains a seed's teacher (a child process); resolves to its run folder. */
-export async function trainTeacher(dir: string, spec: SweepSpec, seed: number, dataSeed: number | null, o: { backend?: string; threads?: number; onChild?: OnChild }): Promise<string> {
-  const t = await runChild(teacherArgs(dir, spec, seed, dataSeed, o), o.onChild);
-  if (t.code !== 0) throw new Error(`teacher for seed ${seed}: ${t.stderr.trim().split('\n').at(-1)}`);
-  const out = JSON.parse(t.stdout) as { run: string; status: string };
-  if (out.status !== 'finished') throw new Error(`teacher for seed ${seed}: run ${out.status}`);
+/** Trains a teacher (a child process); resolves to its run folder. */
+export async function trainTeacher(dir: string, spec: SweepSpec, t: TeacherJob, dataSeed: number | null, o: { backend?: string; threads?: number; onChild?: OnChild }): Promise<string> {
+  const what = teacherName(t);
+  const c = await runChild(teacherArgs(dir, spec, t, dataSeed, o), o.onChild);
+  if (c.code !== 0) throw new Error(`${what}: ${c.stderr.trim().split('\n').at(-1)}`);
+  const out = JSON.parse(c.stdout) as { run: string; status: string };
+  if (out.status !== 'finished') throw new Error(`${what}: run ${out.status}`);
   return out.run;
 }
 
-/** Distill sweeps: one teacher per seed, trained on first use and remembered in teachers.jsonl. */
+/** Distill sweeps: one teacher per seed (and teacher_grid values), trained on first use and remembered in teachers.jsonl. */
 const teacherRuns = new Map<string, Promise<string>>();
-function teacherFor(dir: string, spec: SweepSpec, seed: number, dataSeed: number | null, backend: string | undefined): Promise<string> {
-  const key = `${dir}#${seed}`;
-  const known = knownTeacher(dir, seed);
+function teacherFor(dir: string, spec: SweepSpec, t: TeacherJob, dataSeed: number | null, backend: string | undefined): Promise<string> {
+  const key = `${dir}#${t.tag}`;
+  const known = knownTeacher(dir, t);
   if (known) return Promise.resolve(known);
   if (!teacherRuns.has(key)) {
     teacherRuns.set(
       key,
       (async () => {
-        const run = await trainTeacher(dir, spec, seed, dataSeed, { backend });
-        appendJsonl(join(dir, 'teachers.jsonl'), { seed, run });
+        const run = await trainTeacher(dir, spec, t, dataSeed, { backend });
+        appendJsonl(join(dir, 'teachers.jsonl'), { seed: t.seed, ...(Object.keys(t.values).length ? { values: t.values } : {}), run });
         return run;
       })(),
     );
@@ -279,10 +288,11 @@ export async function runJob(job: SweepSpec['jobs'][number], c: JobContext): Pro
       const extra: string[] = [];
       if (spec.command === 'distill') {
         try {
-          // A Slurm task never trains a teacher itself: its seed's teacher task did (the array waits for it).
-          const known = c.teacherFromTask ? knownTeacher(dir, job.seed) : null;
-          if (c.teacherFromTask && !known) throw new Error(`the teacher of seed ${job.seed} has not finished (its teacher task failed or was cancelled; see tasks/teacher-s${job.seed}.json)`);
-          extra.push('--teacher', known ?? (await teacherFor(dir, spec, job.seed, dataSeed, backend)));
+          // A Slurm task never trains a teacher itself: its teacher task did (the array waits for it).
+          const teacher = teacherOf(spec, job);
+          const known = c.teacherFromTask ? knownTeacher(dir, teacher) : null;
+          if (c.teacherFromTask && !known) throw new Error(`${teacherName(teacher)} has not finished (its teacher task failed or was cancelled; see tasks/teacher-${teacher.tag}.json)`);
+          extra.push('--teacher', known ?? (await teacherFor(dir, spec, teacher, dataSeed, backend)));
         } catch (e) {
           row.error = (e as Error).message;
           return row;

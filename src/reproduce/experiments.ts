@@ -96,7 +96,7 @@ export const MISSING_SYNTHETIC_METHODS: ProtocolMethod[] = [
   { id: 'dropout', label: 'dropout', command: 'train', sets: [], grid: { 'train.modality_dropout': P_DROP, 'train.optimizer.lr': { quick: LR.quick, full: LR2.full } } },
   // KD's best variant chosen on validation (feature or logit loss, λ, lr): the model of the modality
   // that goes missing, trained on the same runs' observed samples at the same rate, teaches the other.
-  { id: 'kd', label: 'KD (tuned: feature or logit)', command: 'distill', sets: ['distill.student=audio', 'distill.from=image'], teacher: ['modalities=[image]'], grid: KD_GRID, only: 'full' },
+  { id: 'kd', label: 'KD (tuned: feature or logit)', command: 'distill', sets: ['distill.student=audio', 'distill.from=image'], teacher: ['modalities=[image]'], grid: KD_GRID },
   // EBR substituting h⁻¹(g) where the image is really missing in training; scored with substitution.
   { id: 'ebr-missing', label: 'EBR (substitution where missing)', command: 'reallocate', sets: ['ebr.substitution=missing', 'ebr.train_substitution=0'], grid: { 'ebr.lambda': EBR_LAMBDA, 'train.optimizer.lr': LR2 }, only: 'full' },
   { id: 'ebr-eval', label: 'EBR (substitution at evaluation only)', command: 'reallocate', sets: ['ebr.substitution=eval_only', 'ebr.train_substitution=0'], grid: { 'ebr.lambda': EBR_LAMBDA, 'train.optimizer.lr': LR2 }, only: 'full' },

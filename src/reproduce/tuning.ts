@@ -8,11 +8,15 @@ import type { Experiment, Mode, Tune } from './experiments.js';
 
 export const tuningSweepId = (e: Experiment) => `${e.id}-tune`;
 
-/** The tuning sweep: the experiment's sets, the tuning point's sets, analysis on validation. */
-export function tuneArgs(e: Experiment & { tune: Tune }, mode: Mode): { sets: string[]; grid: GridAxis[]; seeds: number } {
+/**
+ * The tuning sweep: the experiment's sets, the tuning point's sets, analysis on validation. A
+ * distill experiment's teacher gets the same sets (the tuning point's missing rate included), not
+ * the tuning grid: one teacher per seed serves every configuration.
+ */
+export function tuneArgs(e: Experiment & { tune: Tune }, mode: Mode): { sets: string[]; grid: GridAxis[]; seeds: number; teacherSets?: string[] } {
   const sets = [...(e.sets?.both ?? []), ...(e.sets?.[mode] ?? []), ...e.tune.sets[mode], 'eval.split=val'];
   const grid = Object.entries(e.tune.grid).map(([k, v]) => parseGrid(`${k}=${v[mode]}`));
-  return { sets, grid, seeds: e.tune.seeds[mode] };
+  return { sets, grid, seeds: e.tune.seeds[mode], ...(e.teacher ? { teacherSets: [...sets, ...e.teacher.sets] } : {}) };
 }
 
 /** How many configurations a tuning grid holds in this mode (the method's budget). */

@@ -4,6 +4,7 @@
 // source knows is lost, never finished.
 import { join } from 'node:path';
 import { jobRunFolders, knownTeacher, rowFromRun } from '../commands/sweep.js';
+import { teacherName, teacherOf } from '../commands/sweep-teachers.js';
 import { readTaskRecord, type SweepSpec } from '../run/records/index.js';
 import { jobcompTasks, sacctTasks, slurmConfig, squeueTasks } from './client.js';
 import type { TaskReport } from './parse.js';
@@ -68,11 +69,11 @@ export function sweepStatus(dir: string, spec: SweepSpec): SweepStatus {
     if (queue === null) return { job: job.id, state: 'unknown', task, detail: 'squeue did not answer', log };
     return { job: job.id, state: 'lost', task, detail: a ? 'the task ended without a finished run' : 'not queued, no finished run, no record of how it ended', log };
   });
-  // A distill job whose seed's teacher task failed was cancelled by Slurm (--kill-on-invalid-dep): say so.
+  // A distill job whose teacher task failed was cancelled by Slurm (--kill-on-invalid-dep): say so.
   if (spec.command === 'distill') {
     for (const t of tasks) {
-      const seed = spec.jobs.find((j) => j.id === t.job)!.seed;
-      if ((t.state === 'cancelled' || t.state === 'lost') && !knownTeacher(dir, seed)) t.detail = `${t.detail}; the teacher of seed ${seed} did not finish (tasks/teacher-s${seed}.json)`;
+      const teacher = teacherOf(spec, spec.jobs.find((j) => j.id === t.job)!);
+      if ((t.state === 'cancelled' || t.state === 'lost') && !knownTeacher(dir, teacher)) t.detail = `${t.detail}; ${teacherName(teacher)} did not finish (tasks/teacher-${teacher.tag}.json)`;
     }
   }
   const counts = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { knownTeacher } from '../commands/sweep.js';
+import { teachersOf } from '../commands/sweep-teachers.js';
 import { loadConfigFile } from '../config/load.js';
 import { writeJsonAtomic } from '../run/atomic.js';
 import type { Logger } from '../run/logger.js';
@@ -34,11 +35,14 @@ export function submitJobs(i: SubmitInput): SlurmSubmission[] {
   mkdirSync(join(i.dir, 'tasks'), { recursive: true });
   if (spec.command === 'distill') mkdirSync(join(i.dir, 'teachers'), { recursive: true });
   const added: SlurmSubmission[] = [];
-  // Distill sweeps: first the teachers their seeds still lack (one task per seed), then the jobs, waiting for them.
+  // Distill sweeps: first the teachers their jobs still lack (one task per teacher), then the jobs, waiting for them.
   let after: string[] = [];
   if (spec.command === 'distill') {
-    const seeds = [...new Set(i.jobs.map((id) => spec.jobs.find((j) => j.id === id)!.seed))].filter((seed) => !knownTeacher(i.dir, seed));
-    for (let first = 0; first < seeds.length; first += maxSize) added.push(submitOne(i, { kind: 'teachers', jobs: [], seeds: seeds.slice(first, first + maxSize) }));
+    const teachers = teachersOf(spec, i.jobs.map((id) => spec.jobs.find((j) => j.id === id)!)).filter((t) => !knownTeacher(i.dir, t));
+    for (let first = 0; first < teachers.length; first += maxSize) {
+      const part = teachers.slice(first, first + maxSize);
+      added.push(submitOne(i, { kind: 'teachers', jobs: [], seeds: part.map((t) => t.seed), teachers: part.map((t) => t.tag) }));
+    }
     after = added.map((s) => s.array_job_id!);
   }
   for (let first = 0; first < i.jobs.length; first += maxSize) {
@@ -47,7 +51,7 @@ export function submitJobs(i: SubmitInput): SlurmSubmission[] {
   return added;
 }
 
-function submitOne(i: SubmitInput, what: Pick<SlurmSubmission, 'kind' | 'jobs' | 'seeds' | 'after'>): SlurmSubmission {
+function submitOne(i: SubmitInput, what: Pick<SlurmSubmission, 'kind' | 'jobs' | 'seeds' | 'teachers' | 'after'>): SlurmSubmission {
   const spec = i.spec;
   const slurm = spec.slurm!;
   {

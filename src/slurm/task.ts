@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { baseDataSeedOf, dataSeedFor, knownTeacher, runJob, trainTeacher } from '../commands/sweep.js';
+import { teacherByTag } from '../commands/sweep-teachers.js';
 import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
 import type { Logger } from '../run/logger.js';
@@ -31,7 +32,10 @@ export async function runTask(i: TaskInput): Promise<number> {
   if (!sub) throw new UsageError(`${join(i.dir, 'sweep.json')}: no Slurm submission ${i.submission}`);
   const arrayJobId = env.SLURM_ARRAY_JOB_ID ?? sub.array_job_id ?? 'local';
   const baseDataSeed = baseDataSeedOf(i.dir, spec);
-  if (sub.kind === 'teachers') return teacherTask(i, spec, sub.seeds![i.index], baseDataSeed, arrayJobId, env);
+  if (sub.kind === 'teachers') {
+    const seed = sub.seeds?.[i.index];
+    return teacherTask(i, spec, sub.teachers?.[i.index] ?? (seed !== undefined ? `s${seed}` : undefined), baseDataSeed, arrayJobId, env);
+  }
   const jobId = sub.jobs[i.index];
   const job = spec.jobs.find((j) => j.id === jobId);
   if (!job) throw new UsageError(`${join(i.dir, 'sweep.json')}: submission ${i.submission} has no task ${i.index}`);
@@ -76,15 +80,17 @@ export async function runTask(i: TaskInput): Promise<number> {
   return row.status === 'finished' ? 0 : 1;
 }
 
-/** A distill sweep's teacher for one seed; its record (teachers/s<seed>.json) is what the seed's jobs read. */
-async function teacherTask(i: TaskInput, spec: SweepSpec, seed: number | undefined, baseDataSeed: number | null, arrayJobId: string, env: NodeJS.ProcessEnv): Promise<number> {
-  if (seed === undefined) throw new UsageError(`${join(i.dir, 'sweep.json')}: submission ${i.submission} has no teacher task ${i.index}`);
-  const name = `teacher-s${seed}`;
+/** A distill sweep's teacher (a seed, and teacher_grid values); its record (teachers/<tag>.json) is what its jobs read. */
+async function teacherTask(i: TaskInput, spec: SweepSpec, tag: string | undefined, baseDataSeed: number | null, arrayJobId: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const teacher = tag === undefined ? null : teacherByTag(spec, tag);
+  if (!teacher) throw new UsageError(`${join(i.dir, 'sweep.json')}: submission ${i.submission} has no teacher task ${i.index}`);
+  const seed = teacher.seed;
+  const name = `teacher-${teacher.tag}`;
   const record: SlurmTaskRecord = { job: name, array_job_id: arrayJobId, index: i.index, restart: Number(env.SLURM_RESTART_COUNT ?? 0), node: hostname(), status: 'finished', run: null, ended: '' };
   try {
     const dataSeed = dataSeedFor(spec, baseDataSeed, seed);
-    record.run = knownTeacher(i.dir, seed) ?? (await trainTeacher(i.dir, spec, seed, dataSeed, { backend: i.backend, threads: i.threads }));
-    writeJsonAtomic(teacherRecordPath(i.dir, seed), { seed, run: record.run });
+    record.run = knownTeacher(i.dir, teacher) ?? (await trainTeacher(i.dir, spec, teacher, dataSeed, { backend: i.backend, threads: i.threads }));
+    writeJsonAtomic(teacherRecordPath(i.dir, teacher.tag), { seed, ...(Object.keys(teacher.values).length ? { values: teacher.values } : {}), run: record.run });
   } catch (e) {
     record.status = 'failed';
     record.error = (e as Error).message;

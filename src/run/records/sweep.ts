@@ -13,6 +13,7 @@ export interface SweepSpec {
   config: string; // base-config.yaml inside the sweep folder
   teacher_config?: string; // distill: teacher-config.yaml, trained once per seed (same seed and data seed)
   teacher_sets?: string[];
+  teacher_grid?: string[]; // distill: grid keys the teacher is trained with too (one teacher per seed and their values; commands/sweep-teachers.ts)
   sets: string[]; // --set applied to every job
   grid: GridAxis[];
   seeds: number;
@@ -34,9 +35,10 @@ export interface SlurmRecord {
 
 export interface SlurmSubmission {
   array_job_id: string | null; // null between writing the plan and sbatch answering
-  kind?: 'jobs' | 'teachers'; // absent: jobs. teachers: a distill sweep's teachers, index i trains seeds[i]
+  kind?: 'jobs' | 'teachers'; // absent: jobs. teachers: a distill sweep's teachers, index i trains teachers[i] (older records: seeds[i])
   jobs: string[]; // the sweep's job ids: array index i runs jobs[i] (teachers: none)
   seeds?: number[];
+  teachers?: string[]; // teacher tags (commands/sweep-teachers.ts), index-aligned with seeds
   after?: string[]; // array job ids this array waits for (afterok: its teachers)
   script: string; // the batch script, relative to the sweep folder
   submitted: string;
@@ -68,6 +70,7 @@ export interface SweepRow {
 
 export interface TeacherLine {
   seed: number;
+  values?: Record<string, string>; // spec.teacher_grid's values it was trained with (absent: none)
   run: string;
 }
 
@@ -83,9 +86,9 @@ export const readSweepRows = (dir: string): SweepRow[] => readRecordLines<SweepR
 
 export const readTeachers = (dir: string): TeacherLine[] => readRecordLines<TeacherLine>(join(dir, 'teachers.jsonl'), TEACHER);
 
-/** teachers/s<seed>.json: the teacher run a Slurm teacher task trained (one file per seed, one writer). */
-export const teacherRecordPath = (dir: string, seed: number): string => join(dir, 'teachers', `s${seed}.json`);
-export const readTeacherRecord = (dir: string, seed: number): TeacherLine | null => readOptionalRecord<TeacherLine>(teacherRecordPath(dir, seed), TEACHER);
+/** teachers/<tag>.json (s<seed>.json, or s<seed>-v<k>.json): the teacher run a Slurm teacher task trained (one file per teacher, one writer). */
+export const teacherRecordPath = (dir: string, tag: string): string => join(dir, 'teachers', `${tag}.json`);
+export const readTeacherRecord = (dir: string, tag: string): TeacherLine | null => readOptionalRecord<TeacherLine>(teacherRecordPath(dir, tag), TEACHER);
 
 export const taskRecordPath = (dir: string, job: string): string => join(dir, 'tasks', `${job}.json`);
 export const readTaskRecord = (dir: string, job: string): SlurmTaskRecord | null => readOptionalRecord<SlurmTaskRecord>(taskRecordPath(dir, job), TASK);
