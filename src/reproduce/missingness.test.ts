@@ -47,3 +47,26 @@ test('missingnessMarkdown: per method and training rate r, accuracy at test rate
   assert.match(t9, /Holm: m = 1 comparisons with vanilla in this table\./);
   assert.equal(missingnessMarkdown({ mode: 'quick', sweeps: {}, seconds: {} }, 'quick'), '');
 });
+
+test('missingnessMarkdown: EBR substituted at test at r = 0 (nothing missing) is the same comparison as EBR zero-filled: Holm counts it once', () => {
+  const root = mkdtempSync(join(tmpdir(), 'mmc-missing-ebr-'));
+  const sweeps: Record<string, string> = {};
+  // vanilla 0.9 / 0.5 at r = 0 / 0.5; EBR 0.8, 0.85, 0.9 at r = 0 (zero = substituted: nothing to substitute) and 0.6 zero-filled, 0.7 substituted at r = 0.5.
+  const rows = (id: string, value: (rate: string, seed: number, protocol: string) => number) => {
+    const dir = join(root, id);
+    mkdirSync(dir);
+    const out: string[] = [];
+    for (const rate of ['0', '0.5']) for (let seed = 0; seed < 3; seed++) out.push(JSON.stringify({ job: `j${out.length}`, status: 'finished', seed, run: null, values: { 'train.missing_rate.image': rate }, metrics: Object.fromEntries(['zero', 'mean', 'substitute'].map((p) => [`missing_${p}.image@${rate}`, value(rate, seed, p)])) }));
+    writeFileSync(join(dir, 'results.jsonl'), out.join('\n') + '\n');
+    sweeps[`missing-synthetic-${id}`] = dir;
+  };
+  rows('vanilla', (rate) => (rate === '0' ? 0.9 : 0.5));
+  rows('ebr-missing', (rate, seed, p) => (rate === '0' ? 0.8 + 0.05 * seed : p === 'substitute' ? 0.7 : 0.6));
+  const md = missingnessMarkdown({ mode: 'full', sweeps, seconds: {} }, 'full');
+  const zero = md.slice(md.indexOf('### Zero-filled'), md.indexOf('### Mean-filled'));
+  const ebr = zero.split('\n').find((l) => l.startsWith('| EBR (substitution where missing) (n=3)'))!;
+  const sub = zero.split('\n').find((l) => l.startsWith('| EBR (substitution where missing), substituted at test (n=3)'))!;
+  // r = 0: the same cell, the same p and Holm p in both rows; m = 6 − 1 (r = 0.5 and AUC differ).
+  assert.equal(ebr.split(' | ')[1], sub.split(' | ')[1]);
+  assert.match(zero, /Holm: m = 5 comparisons with vanilla in this table\./);
+});

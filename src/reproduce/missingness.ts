@@ -36,20 +36,29 @@ interface Column<S extends Series> {
   get: (s: S, seed: number) => number | undefined;
 }
 
-/** One table: a row per series, a cell per column; each against vanilla over paired seeds, Holm over the table. */
+/**
+ * One table: a row per series, a cell per column; each against vanilla over paired seeds, Holm over
+ * the table. A comparison of exactly the same paired values as an earlier one (EBR substituted at
+ * test at r = 0, where nothing is missing) is the same test: it counts once in Holm's m.
+ */
 function comparisonTable<S extends Series>(series: S[], columns: Column<S>[], seedsOf: (s: S) => number[]): string[] {
   const base = series.find((s) => s.name === 'vanilla');
   const tests = new Map<string, PairedTest>();
+  const byData = new Map<string, PairedTest>();
   for (const s of series) {
     if (!base || s === base) continue;
     columns.forEach((c, ci) => {
       const rows = [...seedsOf(s).map((seed) => ({ m: s.name, seed, v: c.get(s, seed) })), ...seedsOf(base).map((seed) => ({ m: 'vanilla', seed, v: c.get(base, seed) }))].filter((x) => x.v !== undefined);
       if (!rows.some((x) => x.m === s.name) || !rows.some((x) => x.m === 'vanilla')) return;
-      const t = pairedTests(rows, { pairBy: 'seed', compare: 'm', metric: 'v', baseline: 'vanilla' })[0];
-      if (t && t.pairs > 0) tests.set(`${s.name}#${ci}`, t);
+      const data = JSON.stringify(rows.map((x) => [x.m === 'vanilla', x.seed, x.v]));
+      const t = byData.get(data) ?? pairedTests(rows, { pairBy: 'seed', compare: 'm', metric: 'v', baseline: 'vanilla' })[0];
+      if (t && t.pairs > 0) {
+        tests.set(`${s.name}#${ci}`, t);
+        byData.set(data, t);
+      }
     });
   }
-  const family = [...tests.values()];
+  const family = [...new Set(tests.values())];
   const adjusted = holm(family.map((t) => t.p));
   const holmOf = new Map(family.map((t, i) => [t, adjusted[i]]));
   const lines = [`| method | ${columns.map((c) => c.label).join(' | ')} |`, `|---|${columns.map(() => '---').join('|')}|`];
