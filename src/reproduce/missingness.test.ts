@@ -62,11 +62,14 @@ test('missingnessMarkdown: EBR substituted at test at r = 0 (nothing missing) is
   };
   rows('vanilla', (rate) => (rate === '0' ? 0.9 : 0.5));
   rows('ebr-missing', (rate, seed, p) => (rate === '0' ? 0.8 + 0.05 * seed : p === 'substitute' ? 0.7 : 0.6));
+  rows('attention-ebr-missing', (rate, seed, p) => (rate === '0' ? 0.7 + 0.05 * seed : p === 'substitute' ? 0.65 : 0.55));
   const md = missingnessMarkdown({ mode: 'full', sweeps, seconds: {} }, 'full');
   const zero = md.slice(md.indexOf('### Zero-filled'), md.indexOf('### Mean-filled'));
   const ebr = zero.split('\n').find((l) => l.startsWith('| EBR (substitution where missing) (n=3)'))!;
   const sub = zero.split('\n').find((l) => l.startsWith('| EBR (substitution where missing), substituted at test (n=3)'))!;
-  // r = 0: the same cell, the same p and Holm p in both rows; m = 6 − 1 (r = 0.5 and AUC differ).
+  // r = 0: the same cell, the same p and Holm p in both rows; m = 2 × (6 − 1) (r = 0.5 and AUC differ).
   assert.equal(ebr.split(' | ')[1], sub.split(' | ')[1]);
-  assert.match(zero, /Holm: m = 5 comparisons with vanilla in this table\./);
+  // EBR under attention fusion is scored substituted at test too.
+  assert.ok(zero.includes('| attention: EBR (substitution where missing), substituted at test (n=3)'));
+  assert.match(zero, /Holm: m = 10 comparisons with vanilla in this table\./);
 });

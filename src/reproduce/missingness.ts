@@ -86,7 +86,7 @@ export function missingnessMarkdown(progress: ReproduceProgress, mode: Mode): st
       const series: { name: string; method: string; key: (r: number) => string }[] = [];
       for (const method of [...new Set(points.map((p) => p.method))]) {
         series.push({ name: method, method, key: (r) => table.protocol.key(protocol, r) });
-        if (method.startsWith('EBR')) series.push({ name: `${method}, substituted at test`, method, key: (r) => table.protocol.key('substitute', r) });
+        if (/\bEBR\b/.test(method)) series.push({ name: `${method}, substituted at test`, method, key: (r) => table.protocol.key('substitute', r) });
       }
       const value = (s: (typeof series)[number], seed: number, r: number) => {
         const p = points.find((q) => q.method === s.method && q.seed === seed && q.rate === r);
