@@ -1,6 +1,6 @@
 // The experiment list of `mmc reproduce`: the paper's §3 experiments that mmc covers (docs/paper
 // restated in ../shared/docs/paper.md), each a sweep over seeds. `quick` shrinks data, epochs and
-// grids so the whole list runs in under 15 minutes on 2 cores; `full` is the setting of docs/results.md:
+// grids so the whole list fits CI (8–30 minutes on 2 cores, docs/reproduce.md); `full` is the setting of docs/results.md:
 // 10 seeds for the method comparisons (the exact Wilcoxon test then reaches p = 0.002), 5 for theory.
 export type Mode = 'quick' | 'full';
 
