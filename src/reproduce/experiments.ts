@@ -297,7 +297,7 @@ export const EXPERIMENTS: Experiment[] = [
     sets: { quick: SYN_QUICK },
     seeds: { quick: 3, full: 10 },
     analyze: false,
-    only: 'full', // keeps --quick inside its 15 minutes
+    only: 'full', // keeps --quick short
     method: () => 'audio-only model',
     unimodal: true,
   },
