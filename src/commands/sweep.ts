@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load.js';
 import { VERB_SETS } from './verb-sets.js';
-import { crossProduct, type GridAxis } from '../config/grid.js';
+import { crossProduct, sameValues, type GridAxis } from '../config/grid.js';
 import { UsageError } from '../errors.js';
 import { appendJsonl, writeFileAtomic, writeJsonAtomic } from '../run/atomic.js';
 import type { Logger } from '../run/logger.js';
@@ -133,7 +133,6 @@ export function teacherArgs(dir: string, spec: SweepSpec, t: TeacherJob, dataSee
   return ['train', '--config', join(dir, spec.teacher_config!), ...sets.flatMap((s) => ['--set', s]), '--seed', String(t.seed), '--name', `${spec.name}-teacher-${t.tag}`, '--runs-dir', join(dir, 'runs'), '--json', '-q', '--no-progress', ...(o.backend ? ['--backend', o.backend] : []), ...(o.threads ? ['--threads', String(o.threads)] : [])];
 }
 
-const sameValues = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
 
 /** A teacher's finished run, from teachers.jsonl (local sweeps) or teachers/<tag>.json (a Slurm teacher task's record); null if none. */
 export function knownTeacher(dir: string, t: TeacherJob): string | null {

@@ -36,3 +36,6 @@ export function crossProduct(axes: GridAxis[]): Record<string, string>[] {
   for (const a of axes) rows = rows.flatMap((r) => a.values.map((v) => ({ ...r, [a.key]: v })));
   return rows;
 }
+
+/** Two jobs' grid values are the same configuration (same keys, same raw texts). */
+export const sameValues = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);

@@ -2,7 +2,7 @@
 // declared grid on a few seeds, analysed on the validation split under the missingness it is tuned
 // at; the configuration with the highest mean validation metric is fixed for its own sweep. The
 // test split is never looked at before the choice.
-import { crossProduct, parseGrid, type GridAxis } from '../config/grid.js';
+import { crossProduct, sameValues, parseGrid, type GridAxis } from '../config/grid.js';
 import type { ReproduceProgress, SweepRow, TuningChoice } from '../run/records/index.js';
 import type { Experiment, Mode, Tune } from './experiments.js';
 
@@ -22,7 +22,6 @@ export function tuneArgs(e: Experiment & { tune: Tune }, mode: Mode): { sets: st
 /** How many configurations a tuning grid holds in this mode (the method's budget). */
 export const tuningBudget = (t: Tune, mode: Mode) => crossProduct(Object.entries(t.grid).map(([k, v]) => parseGrid(`${k}=${v[mode]}`))).length;
 
-const sameValues = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
 
 /**
  * The configuration with the highest mean metric over its finished seeds (grid order breaks ties,
