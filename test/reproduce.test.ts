@@ -34,6 +34,17 @@ test('reproduce --seeds N runs N seeds per grid point; a resume keeps N and refu
   assert.equal(full.code, 2);
   assert.match(full.stderr, /^mmc: error: .*\/r holds a --quick reproduction; use another --out for --full\n$/);
 
+  // --plan runs nothing: the folder's seed count and measured seconds; the other mode is refused.
+  const plan = mmc(['reproduce', '--quick', '--plan', '--only', 'fig4', '--out', out, '--json']);
+  assert.equal(plan.code, 0, plan.stderr);
+  const [row] = JSON.parse(plan.stdout);
+  assert.deepEqual({ ...row, seconds: typeof row.seconds }, { id: 'fig4', tuning: 0, teachers: 0, runs: 2, seconds: 'number' });
+  assert.ok(row.seconds > 0);
+  assert.match(mmc(['reproduce', '--quick', '--plan', '--only', 'fig4', '--out', out]).stdout, /\| fig4 \| 0 \| 0 \| 2 \| 2 \| \d+ \|/);
+  const planFull = mmc(['reproduce', '--full', '--plan', '--out', out]);
+  assert.equal(planFull.code, 2);
+  assert.match(planFull.stderr, /^mmc: error: .*\/r holds a --quick reproduction; use another --out for --full\n$/);
+
   for (const bad of ['0', '1.5', 'x', '101']) {
     const b = mmc(['reproduce', '--seeds', bad, '--out', join(out, 'never')]);
     assert.equal(b.code, 2, bad);

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { reproduce } from '../commands/reproduce.js';
+import { reproduce, reproducePlan } from '../commands/reproduce.js';
 import { EXPERIMENTS } from '../reproduce/experiments.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../run/logger.js';
@@ -17,6 +17,7 @@ interface ReproduceOpts extends SlurmCliOpts {
   seeds?: string;
   backend?: string;
   json?: boolean;
+  plan?: boolean;
   quiet?: boolean;
 }
 
@@ -31,6 +32,7 @@ export function reproduceCommand(): Command {
     .option('--only <ids>', `comma-separated experiment ids (${EXPERIMENTS.map((e) => e.id).join(', ')})`)
     .option('--seeds <n>', "seeds per grid point for every experiment instead of the registry's (quick 3, full 5); with n seeds the smallest two-sided Wilcoxon p is 2/2^n, so p < 0.05 needs 6")
     .addOption(backendOption('tfjs backend for every job'))
+    .option('--plan', 'run nothing: print how many runs each experiment makes (tuning, teachers, runs) and, for an --out already run, the seconds its sweeps took')
     .option('--json', 'print the result as JSON')
     .addOption(quietOption())
     .action(async (o: ReproduceOpts) => {
@@ -43,6 +45,12 @@ export function reproduceCommand(): Command {
       const only = o.only?.split(',').map((s) => s.trim()).filter(Boolean);
       for (const id of only ?? []) if (!EXPERIMENTS.some((e) => e.id === id)) throw new UsageError(`--only ${id}: no such experiment (${EXPERIMENTS.map((e) => e.id).join(', ')})`);
       if (o.executor === 'slurm') slurmOptions(undefined, slurmFlags(o)); // bad flags fail before any sweep folder exists
+      if (o.plan) {
+        const p = reproducePlan({ mode, out: o.out ?? `runs/reproduce-${mode}`, only, seeds });
+        if (o.json) printJson(p.rows);
+        else process.stdout.write(p.markdown);
+        return;
+      }
       const log = createLogger({ level: o.quiet ? 'warn' : 'info' });
       const r = await reproduce({ mode, out: o.out ?? `runs/reproduce-${mode}`, workers, backend: o.backend, only, seeds, log, ...(o.executor === 'slurm' ? { slurm: { flags: slurmFlags(o) } } : {}) });
       if (o.json) printJson(r);

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Config, EvalSplit, SyntheticDatasetConfig } from '../config/schema.js';
 import { meanFeatures, presenceMasks } from '../core/absence.js';
-import { encoderOutputs, fusedAndProbs, type Readout } from '../core/analysis/activations.js';
+import { disposeEncoded, encodeBatches, encodedArrays, encodedWithout, encoderOutputs, fusedAndProbs, type Readout } from '../core/analysis/activations.js';
 import { ablation, collapseMeasures, DEFAULT_MISSING_RATES, eachMissingCurve, missingCurves, type Forward, type Masks } from '../core/analysis/collapse.js';
 import { curve, type Curve } from '../core/analysis/curves.js';
 import { attributionShares, collisionFraction, polysemanticity } from '../core/analysis/polysemanticity.js';
@@ -52,6 +52,9 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
   const n = evalSplit.n;
   const train = toTensors(dataset.splits.train, names);
   const ev = toTensors(evalSplit, names);
+  // The eval split's encoder outputs once: every readout below that only makes modalities absent
+  // reuses them (the same bits as encoding again), which is most of analysis's forward passes.
+  const encoded = encodeBatches(model, ev.x, n);
   try {
     const fill = await meanFeatures(model, train);
     const masksWithout = (missing: string[]) => presenceMasks(n, names, { modalities: missing, rate: 1, seed: 0 });
@@ -62,13 +65,13 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
     let pooled: { values: Float32Array; width: number } | undefined;
     let base: { fused: Float32Array; width: number } = { fused: new Float32Array(0), width: 0 };
     const forward: Forward = async (masks) => {
-      const r = await fusedAndProbs(model, ev.x, n, { masks, pooled: masks === null });
+      const r = await fusedAndProbs(model, ev.x, n, { masks, pooled: masks === null, encoded });
       if (masks === null) [pooled, base] = [r.pooled, r];
       return { probs: r.probs, fused: { values: r.fused, width: r.width } };
     };
     const c = await collapseMeasures(forward, { names, y: evalSplit.y, numClasses: C, binary, tau: o.tau, kappa: o.kappa, seed: o.seed, missingRates: o.missingRates });
     const allPresent = c.all_present;
-    const encOut = await encoderOutputs(model, ev.x, n);
+    const encOut = await encodedArrays(encoded);
     const encoders: Record<string, RankReport> = {};
     for (const m of names) encoders[m] = rankReport(encOut[m], n, encOut[m].length / n, o.tau);
     // Attention fusion: also the pooled tokens, the MLP's input (the fused neurons stay the MLP's last hidden layer, as for every operator).
@@ -76,7 +79,7 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
 
     // Ablation contributions: zero protocol from the shared measures, mean protocol here (feature level only).
     const mean: Analysis['contribution']['mean'] = {};
-    for (const m of names) mean[m] = ablation(allPresent, metricsOf((await fusedAndProbs(model, ev.x, n, { masks: masksWithout([m]), fill })).probs));
+    for (const m of names) mean[m] = ablation(allPresent, metricsOf((await fusedAndProbs(model, ev.x, n, { masks: masksWithout([m]), fill, encoded })).probs));
     const zero: Analysis['contribution']['zero'] = c.ablation;
     const poly = c.fused!.polysemanticity;
     const shapley = c.shapley;
@@ -102,7 +105,7 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
         for (const part of ['predictive', 'noise'] as const) {
           const x = projectLatents(mc, projections[m], part === 'predictive' ? new Float32Array(lat.predictive.length) : lat.predictive, part === 'noise' ? new Float32Array(lat.noise.length) : lat.noise, n);
           const replaced = tf.tensor2d(x, [n, mc.input_dim]);
-          comp[`${m}:${part}`] = (await fusedAndProbs(model, { ...ev.x, [m]: replaced }, n)).fused;
+          comp[`${m}:${part}`] = (await fusedAndProbs(model, { ...ev.x, [m]: replaced }, n, { encoded: encodedWithout(encoded, [m]) })).fused;
           replaced.dispose();
         }
       }
@@ -131,12 +134,12 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
         const r = new Rng(o.seed);
         const noisy = Float32Array.from(xm, (v) => v + level * sd * r.normal());
         const t = tf.tensor2d(noisy, [n, xm.length / n]);
-        accs.push(metricsOf((await fusedAndProbs(model, { ...ev.x, [m]: t }, n)).probs).accuracy);
+        accs.push(metricsOf((await fusedAndProbs(model, { ...ev.x, [m]: t }, n, { encoded: encodedWithout(encoded, [m]) })).probs).accuracy);
         t.dispose();
       }
       noise[m] = curve(o.noiseLevels, accs);
     }
-    const accuracyWith = (readout: Omit<Readout, 'masks'>) => async (masks: Masks) => metricsOf((await fusedAndProbs(model, ev.x, n, { masks, ...readout })).probs).accuracy;
+    const accuracyWith = (readout: Omit<Readout, 'masks'>) => async (masks: Masks) => metricsOf((await fusedAndProbs(model, ev.x, n, { masks, ...readout, encoded })).probs).accuracy;
     const rates = { rates: o.missingRates, seed: o.seed };
     const missing = c.missing;
     const missingMean = await missingCurves(names, n, rates, accuracyWith({ fill }));
@@ -158,6 +161,7 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
       robustness: { noise, missing, missing_mean: missingMean, missing_substitute: missingSub, missing_each: missingEach },
     };
   } finally {
+    disposeEncoded(encoded);
     disposeSplit(train);
     disposeSplit(ev);
   }

@@ -17,6 +17,7 @@ import { holm, pairedTests } from '../stats/index.js';
 import { pct, statCell } from '../reproduce/cells.js';
 import { missingnessMarkdown } from '../reproduce/missingness.js';
 import { finishedRows } from '../reproduce/finished-rows.js';
+import { planMarkdown, planRows, type PlanRow } from '../reproduce/plan.js';
 import { writeReport } from './report.js';
 import { createSweep, mergeFromRuns, openSweep, runSweep } from './sweep.js';
 import type { SlurmFlags } from '../slurm/options.js';
@@ -58,6 +59,19 @@ export function sweepArgs(e: Experiment, mode: Mode, tuned?: TuningChoice) {
   // teacher.grid, also the job's values of those keys (e.g. its training missing rate).
   const teacherSets = e.teacher ? [...base, ...e.teacher.sets] : [];
   return { sets, grid, teacherSets, teacherGrid: e.teacher?.grid ?? [] };
+}
+
+/**
+ * What `reproduce` would run (nothing is created): runs per experiment and, when OUT was already
+ * run, the seconds its sweeps took. A folder of the other mode is refused as `reproduce` refuses it.
+ */
+export function reproducePlan(o: { mode: Mode; out: string; only?: string[]; seeds?: number }): { rows: PlanRow[]; markdown: string } {
+  const progressFile = join(resolve(o.out), 'reproduce.json');
+  const progress = readReproduceProgress(progressFile);
+  if (progress && progress.mode !== o.mode) throw new UsageError(`${resolve(o.out)} holds a --${progress.mode} reproduction; use another --out for --${o.mode}`);
+  const list = experimentsFor(o.mode).filter((e) => !o.only || o.only.includes(e.id));
+  const rows = planRows(list, { mode: o.mode, seeds: o.seeds ?? progress?.seeds, progress });
+  return { rows, markdown: planMarkdown(rows, { mode: o.mode, ...(progress ? { folder: o.out } : {}) }) };
 }
 
 export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {

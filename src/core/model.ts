@@ -232,12 +232,14 @@ export class FusionModel {
   /** Each modality's encoder output (ReLU features, n × outDim). */
   encode(xs: Record<string, tf.Tensor2D>): Record<string, tf.Tensor2D> {
     const out: Record<string, tf.Tensor2D> = {};
-    for (const name of this.modalityNames) {
-      const x = xs[name];
-      if (!x) throw new Error(`no input for modality "${name}"`);
-      out[name] = FusionModel.runEncoder(this.encoders[name], x);
-    }
+    for (const name of this.modalityNames) out[name] = this.encodeModality(name, xs[name]);
     return out;
+  }
+
+  /** One modality's encoder output. */
+  encodeModality(name: string, x: tf.Tensor2D | undefined): tf.Tensor2D {
+    if (!x) throw new Error(`no input for modality "${name}"`);
+    return FusionModel.runEncoder(this.encoders[name], x);
   }
 
   /**
@@ -281,7 +283,11 @@ export class FusionModel {
   }
 
   forward(xs: Record<string, tf.Tensor2D>, absence: Absence = {}): ForwardOut {
-    const f = this.encode(xs);
+    return this.forwardEncoded(this.encode(xs), absence);
+  }
+
+  /** The forward pass from encoder outputs `f` (absence acts after the encoders, so analysis reuses them). */
+  forwardEncoded(f: Record<string, tf.Tensor2D>, absence: Absence = {}): ForwardOut {
     if (!this.spec.ebr) return this.fuse(f, absence);
     // EBR: the fusion head sees h⁻¹(h(f)); an absent modality may be substituted from another's g, sample by sample.
     const { g, r } = this.reallocate(f);
