@@ -132,7 +132,9 @@ export async function analyzeModel(model: FusionModel, dataset: Dataset, o: Anal
           continue;
         }
         const r = new Rng(o.seed);
-        const noisy = Float32Array.from(xm, (v) => v + level * sd * r.normal());
+        // A plain loop: Float32Array.from with a map function is ~5× slower in V8 (same values).
+        const noisy = new Float32Array(xm.length);
+        for (let i = 0; i < xm.length; i++) noisy[i] = xm[i] + level * sd * r.normal();
         const t = tf.tensor2d(noisy, [n, xm.length / n]);
         accs.push(metricsOf((await fusedAndProbs(model, { ...ev.x, [m]: t }, n, { encoded: encodedWithout(encoded, [m]) })).probs).accuracy);
         t.dispose();

@@ -296,7 +296,7 @@ test('Relu, Exp, Neg, Step, Log, Square, Sqrt: as cpu, NaN, ±0 and ±Infinity i
   assertExact(ints.native[0].values, ints.cpu[0].values, 'int32 neg');
 });
 
-test('Sum over leading axes (keepDims true and false) in C; other reductions go to cpu', { skip }, async () => {
+test('Sum over leading axes (keepDims true and false) in C; other reductions in JS, bit-identical to cpu', { skip }, async () => {
   const cases: [number[], number | number[], boolean][] = [
     [[7, 3], 0, true],
     [[129, 7], 0, true],
@@ -315,8 +315,34 @@ test('Sum over leading axes (keepDims true and false) in C; other reductions go 
     for (const keepDims of [false, true]) {
       const r = await onBoth(() => tf.sum(tf.tensor(xv, shape), axis, keepDims));
       const what = `sum ${JSON.stringify(shape)} axis ${JSON.stringify(axis)} keepDims ${keepDims}`;
-      assert.equal(r.calls.sumRows, planned ? 1 : 0, `${what}: ${planned ? 'native' : 'cpu fallback'}`);
-      assertClose(r.native[0].values, r.cpu[0].values, 1e-5, what);
+      assert.equal(r.calls.sumRows, planned ? 1 : 0, `${what}: ${planned ? 'native' : 'JS'}`);
+      if (planned) assertClose(r.native[0].values, r.cpu[0].values, 1e-5, what);
+      else assertExact(r.native[0].values, r.cpu[0].values, what);
+    }
+  }
+});
+
+test('Mean over any axes (keepDims true and false), NaN and ±Infinity included, is bit-identical to cpu', { skip }, async () => {
+  assert.notEqual(tf.getKernel('Mean', 'native')?.kernelFunc, tf.getKernel('Mean', 'cpu')?.kernelFunc, 'native has its own Mean');
+  const cases: [number[], number | number[]][] = [[[7, 3], 1], [[7, 3], 0], [[4, 3, 5], 1], [[4, 3, 5], [0, 2]], [[4, 3, 5], [0, 1, 2]], [[2, 3, 4, 5], [1, 3]], [[5], 0], [[3, 0], 1], [[3, 0], 0]];
+  for (const [shape, axis] of cases) {
+    const xv = awkward(shape);
+    for (const keepDims of [false, true]) {
+      const r = await onBoth(() => tf.mean(tf.tensor(xv, shape), axis, keepDims));
+      assertExact(r.native[0].values, r.cpu[0].values, `mean ${JSON.stringify(shape)} axis ${JSON.stringify(axis)} keepDims ${keepDims}`);
+    }
+  }
+});
+
+test('Transpose of ranks 0–5 under random permutations (sizes 1 and 0 included) is identical to cpu', { skip }, async () => {
+  assert.notEqual(tf.getKernel('Transpose', 'native')?.kernelFunc, tf.getKernel('Transpose', 'cpu')?.kernelFunc, 'native has its own Transpose');
+  const shapes = [[], [6], [3, 5], [1, 4], [4, 1, 3], [2, 3, 4, 5], [3, 1, 2, 2, 3], [2, 0, 3]];
+  for (const shape of shapes) {
+    const xv = awkward(shape);
+    for (let t = 0; t < 4; t++) {
+      const perm = Array.from(rng.permutation(shape.length));
+      const r = await onBoth(() => tf.transpose(tf.tensor(xv, shape), perm));
+      assertExact(r.native[0].values, r.cpu[0].values, `transpose ${JSON.stringify(shape)} perm ${JSON.stringify(perm)}`);
     }
   }
 });
@@ -389,6 +415,25 @@ test('ArgMax on the last axis equals cpu, ties (first wins), NaN and ±Infinity 
   const v3 = rand([2, 3, 11]);
   const r = await onBoth(() => tf.argMax(tf.tensor(v3, [2, 3, 11]), 2));
   assert.deepEqual(Array.from(r.native[0].values), Array.from(r.cpu[0].values), 'argMax rank 3');
+});
+
+test('Softmax (a JS kernel on native) is bit-identical to cpu: wide and tiny logits, one column, rank 3, NaN and ±Infinity rows', { skip }, async () => {
+  const cases: [number[], Float32Array][] = [[[9, 5], awkward([9, 5])], [[40, 10], rand([40, 10]).map((x) => 30 * x)], [[6, 1], rand([6, 1])], [[2, 3, 11], rand([2, 3, 11])], [[1, 1], Float32Array.from([88])]];
+  const v = cases[0][1];
+  v.set([NaN, 3, 4, 1, 2], 0);
+  v.set([-Infinity, -Infinity, -Infinity, -Infinity, -Infinity], 5);
+  v.set([Infinity, 1, 2, 3, 4], 10);
+  v.set([1e-30, -1e-30, 0, -0, 1e-38], 15);
+  assert.notEqual(tf.getKernel('Softmax', 'native')?.kernelFunc, tf.getKernel('Softmax', 'cpu')?.kernelFunc, "native has its own Softmax");
+  for (const [shape, x] of cases) {
+    const r = await onBoth(() => tf.softmax(tf.tensor(x, shape)));
+    assertExact(r.native[0].values, r.cpu[0].values, `softmax ${JSON.stringify(shape)}`);
+  }
+  // Its gradient (tfjs's, from the output) then matches too.
+  const x = rand([7, 4]);
+  const dy = rand([7, 4]);
+  const g = await onBoth(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.softmax(t), tf.tensor(dy, [7, 4]))))(tf.tensor(x, [7, 4])));
+  assertExact(g.native[0].values, g.cpu[0].values, 'softmax gradient');
 });
 
 test('MmcReluGrad equals dy · step(y), the stock form, zeros, NaN and ±Infinity included', { skip }, async () => {

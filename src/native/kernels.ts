@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AdamStepAttrs } from '../core/adam.js';
 import { ADAM_KERNEL, DENSE_GRAD_KERNEL, RELU_GRAD_KERNEL } from '../core/ops/kernel-names.js';
 import type { NativeAddon } from './addon.js';
+import { reductionPlan, softmaxRows, sumRuns, transposeValues } from './js-kernels.js';
 import type { BufferPool } from './pool.js';
 
 export interface CpuLikeBackend {
@@ -158,7 +159,8 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
     const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
     const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((ax, i) => ax === i);
-    if (x.dtype !== 'float32' || !leading) return cpuKernel('Sum')(args);
+    if (x.dtype !== 'float32') return cpuKernel('Sum')(args);
+    if (!leading) return reduce(x, args.backend, axis, keepDims);
     const rows = size(x.shape.slice(0, axes.length));
     const rest = x.shape.slice(axes.length);
     const out = take(args.backend, size(rest));
@@ -267,6 +269,46 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
 
   // The index of the first largest value along the last axis, as the cpu kernel (a NaN never wins
   // a comparison); other axes go to the cpu kernel.
+  // Other sums and every mean: the cpu kernels' arithmetic (js-kernels.ts) without their copies.
+  const reduce = (x: tf.TensorInfo, backend: unknown, axis: number | number[], keepDims: boolean, mean = false): tf.TensorInfo => {
+    const { perm, outShape, reduceSize } = reductionPlan(x.shape, axis, keepDims);
+    let values = f32(backend, x);
+    if (perm) {
+      const t = new Float32Array(values.length);
+      transposeValues(values, x.shape, perm, t);
+      values = t;
+    }
+    const out = take(backend, size(outShape));
+    sumRuns(values, reduceSize, out, mean ? reduceSize : undefined);
+    return output(backend, outShape, out);
+  };
+
+  const mean: Kernel = (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    return x.dtype === 'float32' ? reduce(x, args.backend, axis, keepDims, true) : cpuKernel('Mean')(args);
+  };
+
+  const transpose: Kernel = (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { perm } = args.attrs as { perm: number[] };
+    if (x.dtype !== 'float32') return cpuKernel('Transpose')(args);
+    const out = take(args.backend, size(x.shape));
+    transposeValues(f32(args.backend, x), x.shape, perm, out);
+    return output(args.backend, perm.map((p) => x.shape[p]), out);
+  };
+
+  const softmax: Kernel = (args) => {
+    const { logits } = args.inputs as { logits: tf.TensorInfo };
+    const dim = (args.attrs as { dim: number }).dim;
+    const r = logits.shape.length;
+    if (logits.dtype !== 'float32' || r < 1 || (dim !== -1 && dim !== r - 1)) return cpuKernel('Softmax')(args);
+    const cols = logits.shape[r - 1];
+    const out = take(args.backend, size(logits.shape));
+    softmaxRows(f32(args.backend, logits), cols ? out.length / cols : 0, cols, out);
+    return output(args.backend, logits.shape, out);
+  };
+
   const argMax: Kernel = (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const ax = tf.util.parseAxisParam((args.attrs as { axis: number | number[] }).axis, x.shape);
@@ -305,5 +347,8 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     { kernelName: DENSE_GRAD_KERNEL, kernelFunc: denseGrad },
     { kernelName: 'Concat', kernelFunc: concat },
     { kernelName: 'ArgMax', kernelFunc: argMax },
+    { kernelName: 'Softmax', kernelFunc: softmax },
+    { kernelName: 'Transpose', kernelFunc: transpose },
+    { kernelName: 'Mean', kernelFunc: mean },
   ];
 }
