@@ -128,6 +128,10 @@ export function sliceValues(x: Float32Array, shape: number[], begin: number[], s
   return out;
 }
 
+// MMC_NATIVE_JS_KERNELS=off: the cpu kernels instead of js-kernels.ts (the same bits; for measuring
+// what they buy, docs/performance.md).
+const JS_KERNELS = process.env.MMC_NATIVE_JS_KERNELS !== 'off';
+
 export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelFunc: Kernel }[] {
   const matmul = (args: Args, bias: tf.TensorInfo | undefined, act: number): tf.TensorInfo | null => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
@@ -160,7 +164,7 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
     const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((ax, i) => ax === i);
     if (x.dtype !== 'float32') return cpuKernel('Sum')(args);
-    if (!leading) return reduce(x, args.backend, axis, keepDims);
+    if (!leading) return JS_KERNELS ? reduce(x, args.backend, axis, keepDims) : cpuKernel('Sum')(args);
     const rows = size(x.shape.slice(0, axes.length));
     const rest = x.shape.slice(axes.length);
     const out = take(args.backend, size(rest));
@@ -347,8 +351,12 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     { kernelName: DENSE_GRAD_KERNEL, kernelFunc: denseGrad },
     { kernelName: 'Concat', kernelFunc: concat },
     { kernelName: 'ArgMax', kernelFunc: argMax },
-    { kernelName: 'Softmax', kernelFunc: softmax },
-    { kernelName: 'Transpose', kernelFunc: transpose },
-    { kernelName: 'Mean', kernelFunc: mean },
+    ...(JS_KERNELS
+      ? [
+          { kernelName: 'Softmax', kernelFunc: softmax },
+          { kernelName: 'Transpose', kernelFunc: transpose },
+          { kernelName: 'Mean', kernelFunc: mean },
+        ]
+      : []),
   ];
 }
