@@ -90,3 +90,24 @@ export function sumRuns(x: Float32Array, reduceSize: number, out: Float32Array, 
     out[i] = s;
   }
 }
+
+/** A row against a column: a is [1, c] (or [c]) and b is [r, 1], or the reverse; null otherwise. */
+export function outerPlan(a: number[], b: number[]): { rows: number; cols: number; rowFirst: boolean } | null {
+  const row = (s: number[]) => (s.length === 1 ? s[0] : s.length === 2 && s[0] === 1 ? s[1] : -1);
+  const col = (s: number[]) => (s.length === 2 && s[1] === 1 ? s[0] : -1);
+  if (row(a) > 1 && col(b) > 1) return { rows: col(b), cols: row(a), rowFirst: true };
+  if (col(a) > 1 && row(b) > 1) return { rows: col(a), cols: row(b), rowFirst: false };
+  return null;
+}
+
+/** out[i, j] = op(a, b) of the row's j-th and the column's i-th value, rounded to float32 as the cpu kernel does. */
+export function outerBinary(op: 'Add' | 'Sub' | 'Multiply' | 'RealDiv', rowValues: Float32Array, colValues: Float32Array, rowFirst: boolean, out: Float32Array): void {
+  const c = rowValues.length;
+  const f = { Add: (x: number, y: number) => x + y, Sub: (x: number, y: number) => x - y, Multiply: (x: number, y: number) => x * y, RealDiv: (x: number, y: number) => x / y }[op];
+  for (let i = 0; i < colValues.length; i++) {
+    const v = colValues[i];
+    const o = i * c;
+    if (rowFirst) for (let j = 0; j < c; j++) out[o + j] = f(rowValues[j], v);
+    else for (let j = 0; j < c; j++) out[o + j] = f(v, rowValues[j]);
+  }
+}

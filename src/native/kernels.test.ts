@@ -223,7 +223,7 @@ function awkward(shape: number[]): Float32Array {
   return v;
 }
 
-test('Add, Sub, Multiply, RealDiv: every broadcast mode bit-identical to cpu; other broadcasts and int32 go to cpu', { skip }, async () => {
+test('Add, Sub, Multiply, RealDiv: every broadcast mode bit-identical to cpu (row × column in JS); other broadcasts and int32 go to cpu', { skip }, async () => {
   const shapes: [number[], number[], boolean][] = [
     [[3, 7], [3, 7], true],
     [[1, 1], [1, 1], true],
@@ -240,6 +240,11 @@ test('Add, Sub, Multiply, RealDiv: every broadcast mode bit-identical to cpu; ot
     [[5, 1], [5, 7], true],
     [[2, 1, 3], [1, 4, 1], false],
     [[2, 3, 4], [3, 1], false],
+    // A row against a column: JS (js-kernels.ts outerBinary), no addon call, the same bits.
+    [[1, 6], [5, 1], false],
+    [[6], [5, 1], false],
+    [[5, 1], [1, 6], false],
+    [[5, 1], [6], false],
   ];
   const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
     ['add', tf.add],

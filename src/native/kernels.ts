@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AdamStepAttrs } from '../core/adam.js';
 import { ADAM_KERNEL, DENSE_GRAD_KERNEL, RELU_GRAD_KERNEL } from '../core/ops/kernel-names.js';
 import type { NativeAddon } from './addon.js';
-import { reductionPlan, softmaxRows, sumRuns, transposeValues } from './js-kernels.js';
+import { outerBinary, outerPlan, reductionPlan, softmaxRows, sumRuns, transposeValues } from './js-kernels.js';
 import type { BufferPool } from './pool.js';
 
 export interface CpuLikeBackend {
@@ -191,7 +191,15 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
   const binary = (name: string, op: number): Kernel => (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const p = a.dtype === 'float32' && b.dtype === 'float32' ? planBinary(a.shape, b.shape) : null;
-    if (!p) return cpuKernel(name)(args);
+    if (!p) {
+      // A row against a column (the mean-fill protocol's fill · (1 − presence)): JS, cpu's bits.
+      const o = JS_KERNELS && a.dtype === 'float32' && b.dtype === 'float32' ? outerPlan(a.shape, b.shape) : null;
+      if (!o) return cpuKernel(name)(args);
+      const out = take(args.backend, o.rows * o.cols);
+      const [row, col] = o.rowFirst ? [a, b] : [b, a];
+      outerBinary(name as 'Add' | 'Sub' | 'Multiply' | 'RealDiv', f32(args.backend, row), f32(args.backend, col), o.rowFirst, out);
+      return output(args.backend, [o.rows, o.cols], out);
+    }
     const out = take(args.backend, p.rows * p.cols);
     addon.binary(op, f32(args.backend, a), f32(args.backend, b), out, p.rows, p.cols, p.mode);
     return output(args.backend, p.outShape, out);
