@@ -23,13 +23,16 @@ export function voiceSplits(clips: AudioClips): SplitName[] {
 }
 
 /** Additive noise at a signal-to-noise ratio, in the mel-power domain: P' = P + (P̄ / 10^(snr/10)) · E, E ~ Exp(1). */
-function addNoise(db: Float32Array, snrDb: number, rng: Rng): void {
+function addNoise(db: Float32Array, power: Float64Array, snrDb: number, rng: Rng): void {
   let mean = 0;
-  for (let i = 0; i < db.length; i++) mean += 10 ** (db[i] / 10);
+  for (let i = 0; i < db.length; i++) mean += power[i];
   mean /= db.length;
   const noisePower = mean / 10 ** (snrDb / 10);
-  for (let i = 0; i < db.length; i++) db[i] = 10 * Math.log10(10 ** (db[i] / 10) - noisePower * Math.log(1 - rng.uniform()));
+  for (let i = 0; i < db.length; i++) db[i] = 10 * Math.log10(power[i] - noisePower * Math.log(1 - rng.uniform()));
 }
+
+/** Each clip's mel power 10^(dB/10), computed once: a clip serves many samples. */
+const powersOf = (db: Float32Array) => Float64Array.from(db, (v) => 10 ** (v / 10));
 
 /** The dataset, plus which clip each sample's audio came from (for tests and inspection). */
 export function loadAvmnistMini(cfg: AvmnistMiniDatasetConfig): Dataset & { clipIndex: Record<SplitName, Int32Array>; voiceSplit: SplitName[]; clips: AudioClips } {
@@ -54,6 +57,7 @@ export function loadAvmnistMini(cfg: AvmnistMiniDatasetConfig): Dataset & { clip
   const splits = {} as Record<SplitName, Split>;
   const clipOf: Record<SplitName, Int32Array> = { train: new Int32Array(0), val: new Int32Array(0), test: new Int32Array(0) };
   let at = 0;
+  let power: Float64Array | undefined;
   for (const s of SPLITS) {
     const n = sizes[s];
     const image = new Float32Array(n * 784);
@@ -70,7 +74,7 @@ export function loadAvmnistMini(cfg: AvmnistMiniDatasetConfig): Dataset & { clip
       clipOf[s][i] = c;
       const row = audio.subarray(i * audioDim, (i + 1) * audioDim);
       row.set(clips.db.subarray(c * audioDim, (c + 1) * audioDim));
-      if (cfg.audio.snr_db !== null) addNoise(row, cfg.audio.snr_db, noiseRng);
+      if (cfg.audio.snr_db !== null) addNoise(row, (power ??= powersOf(clips.db)).subarray(c * audioDim, (c + 1) * audioDim), cfg.audio.snr_db, noiseRng);
     }
     at += n;
     splits[s] = { n, x: { image, audio }, y };
