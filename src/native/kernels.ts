@@ -279,8 +279,6 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     return output(args.backend, outShape, out);
   };
 
-  // The index of the first largest value along the last axis, as the cpu kernel (a NaN never wins
-  // a comparison); other axes go to the cpu kernel.
   // Other sums and every mean: the cpu kernels' arithmetic (js-kernels.ts) without their copies.
   const reduce = (x: tf.TensorInfo, backend: unknown, axis: number | number[], keepDims: boolean, mean = false): tf.TensorInfo => {
     const { perm, outShape, reduceSize } = reductionPlan(x.shape, axis, keepDims);
@@ -321,6 +319,8 @@ export function nativeKernels(addon: NativeAddon): { kernelName: string; kernelF
     return output(args.backend, logits.shape, out);
   };
 
+  // The index of the first largest value along the last axis, as the cpu kernel (a NaN never wins
+  // a comparison); other axes go to the cpu kernel.
   const argMax: Kernel = (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const ax = tf.util.parseAxisParam((args.attrs as { axis: number | number[] }).axis, x.shape);
