@@ -1,5 +1,6 @@
 // tfjs kernels of the native backend: each reads its inputs' Float32Arrays from the cpu backend's
-// store, calls the addon, and returns a new tensor. A case a kernel does not cover (another dtype,
+// store, calls the addon (or, js-kernels.ts, does the cpu kernel's arithmetic in a plain loop), and
+// returns a new tensor. A case a kernel does not cover (another dtype,
 // a broadcast it does not implement, an activation it lacks) goes to tfjs's cpu kernel, so every
 // op stays correct and only the hot forms are native.
 import * as tf from '@tensorflow/tfjs';
