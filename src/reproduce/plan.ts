@@ -43,7 +43,7 @@ export function planMarkdown(rows: PlanRow[], o: { mode: Mode; folder?: string }
     '| experiment | tuning | teachers | runs | all | seconds |',
     '|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.id} | ${r.tuning} | ${r.teachers} | ${r.runs} | ${r.tuning + r.teachers + r.runs} | ${secs(r.seconds)} |`),
-    `| **${rows.length} experiments** | ${sum((r) => r.tuning)} | ${sum((r) => r.teachers)} | ${sum((r) => r.runs)} | **${sum((r) => r.tuning + r.teachers + r.runs)}** | ${measured.length ? `${Math.round(sum((r) => r.seconds ?? 0))} (${measured.length} of ${rows.length})` : '—'} |`,
+    `| **${rows.length} experiment${rows.length === 1 ? '' : 's'}** | ${sum((r) => r.tuning)} | ${sum((r) => r.teachers)} | ${sum((r) => r.runs)} | **${sum((r) => r.tuning + r.teachers + r.runs)}** | ${measured.length ? `${Math.round(sum((r) => r.seconds ?? 0))} (${measured.length} of ${rows.length})` : '—'} |`,
     '',
   ];
   return lines.join('\n');
