@@ -1,7 +1,7 @@
 // A user's ONNX model through onnxruntime-web (wasm; docs/diagnose.md says why not onnxruntime-node):
 // its inputs and outputs, and batched forward passes on float32 rows.
 import { readFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-web';
+import type * as Ort from 'onnxruntime-web';
 import { UsageError } from '../errors.js';
 
 export interface OnnxValue {
@@ -19,11 +19,17 @@ export interface OnnxModel {
   close(): Promise<void>;
 }
 
-// One wasm thread: deterministic, and polite on a shared machine.
-ort.env.wasm.numThreads = 1;
-ort.env.logLevel = 'error';
+// Imported on first use (it is slow to load, and only diagnose needs it).
+let runtime: Promise<typeof Ort> | undefined;
+const loadRuntime = () =>
+  (runtime ??= import('onnxruntime-web').then((ort) => {
+    // One wasm thread: deterministic, and polite on a shared machine.
+    ort.env.wasm.numThreads = 1;
+    ort.env.logLevel = 'error';
+    return ort;
+  }));
 
-const meta = (m: ort.InferenceSession.ValueMetadata): OnnxValue => (m.isTensor ? { name: m.name, type: m.type, shape: [...m.shape] } : { name: m.name, type: 'non-tensor', shape: [] });
+const meta = (m: Ort.InferenceSession.ValueMetadata): OnnxValue => (m.isTensor ? { name: m.name, type: m.type, shape: [...m.shape] } : { name: m.name, type: 'non-tensor', shape: [] });
 
 export async function openOnnx(file: string): Promise<OnnxModel> {
   let bytes: Uint8Array;
@@ -32,7 +38,8 @@ export async function openOnnx(file: string): Promise<OnnxModel> {
   } catch (e) {
     throw new UsageError(`--model ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  let session: ort.InferenceSession;
+  const ort = await loadRuntime();
+  let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes);
   } catch (e) {

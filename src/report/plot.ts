@@ -1,6 +1,10 @@
 // SVG figures through vega-lite → vega, rendered headless (no browser, no canvas).
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as VegaLite from 'vega-lite';
+
+// vega and vega-lite take ~0.6 s to load: imported on first draw, so that the verbs that draw
+// nothing (every sweep job's train and analyze) do not pay for them at start-up.
+let renderers: Promise<[typeof import('vega'), typeof import('vega-lite')]> | undefined;
+const loadRenderers = () => (renderers ??= Promise.all([import('vega'), import('vega-lite')]));
 
 export interface BandPoint {
   x: number;
@@ -54,7 +58,8 @@ export function layeredSvg(c: { title: string; subtitle?: string }, o: { height:
 
 /** A vega-lite spec rendered headless to an SVG string. */
 export async function specToSvg(spec: unknown): Promise<string> {
-  const compiled = vl.compile(spec as vl.TopLevelSpec).spec;
+  const [vega, vl] = await loadRenderers();
+  const compiled = vl.compile(spec as VegaLite.TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
