@@ -1,11 +1,13 @@
 // mmc analyze, mmc sweep (with resume and a failing job) and mmc plot, end to end on tiny configs.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { MMC_BIN, QUICK_CONFIG, REPO_ROOT } from '../src/test-support.js';
+import { createSweep, runJob } from '../src/commands/sweep.js';
 
 function mmc(args: string[]) {
   const r = spawnSync(process.execPath, [MMC_BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 240_000 });
@@ -45,6 +47,56 @@ test('analyze --json prints every measurement and writes eval/analysis.json', ()
   assert.match(table.stdout, /cross-modal fraction/);
   assert.match(table.stdout, /^each modality missing independently, AUC over rate 0→1: zero \d\.\d{3}, mean \d\.\d{3}$/m);
   assert.equal(mmc(['analyze', '--run', run, '--tau', '-1']).code, 2);
+});
+
+// eval/analysis.json without the fields that name the run folder.
+const analysisOf = (run: string) => {
+  const { run: _id, file: _file, ...rest } = JSON.parse(readFileSync(join(run, 'eval', 'analysis.json'), 'utf8'));
+  return rest;
+};
+
+test('train --analyze writes, in the same process, the analysis `mmc analyze --run` writes; an unfinished run gets none', () => {
+  const runs = tmp();
+  const base = ['--config', QUICK_CONFIG, '--set', 'train.epochs=2', '--seed', '4', '--runs-dir', runs, '--json', '-q'];
+  const apart = mmc(['train', ...base]);
+  assert.equal(apart.code, 0, apart.stderr);
+  const runApart = JSON.parse(apart.stdout).run;
+  assert.equal(existsSync(join(runApart, 'eval', 'analysis.json')), false);
+  assert.equal(mmc(['analyze', '--run', runApart, '--json']).code, 0);
+  const here = mmc(['train', ...base, '--analyze']);
+  assert.equal(here.code, 0, here.stderr);
+  const out = JSON.parse(here.stdout); // stdout is still the run's result alone
+  assert.equal(out.status, 'finished');
+  assert.deepEqual(analysisOf(out.run), analysisOf(runApart));
+  const stopped = mmc(['train', ...base, '--stop-after', '1', '--analyze']);
+  assert.equal(stopped.code, 0, stopped.stderr);
+  const s = JSON.parse(stopped.stdout);
+  assert.equal(s.status, 'interrupted');
+  assert.equal(existsSync(join(s.run, 'eval', 'analysis.json')), false);
+  const table = mmc(['train', '--config', QUICK_CONFIG, '--set', 'train.epochs=1', '--runs-dir', runs, '-q', '--analyze']);
+  assert.match(table.stdout, /^analysis .*eval\/analysis\.json$/m);
+});
+
+test('a sweep job trains and analyses in one child (train --analyze); an adopted run without its analysis gets an analyze child', async () => {
+  const runs = tmp();
+  const { dir, spec } = createSweep({ configPath: QUICK_CONFIG, sets: ['train.epochs=1'], grid: [], seeds: 1, varyDataSeed: false, analyze: true, runsDir: runs });
+  const verbs: string[] = [];
+  const onChild = (p: ChildProcess | null) => {
+    if (p) verbs.push(p.spawnargs[2]);
+  };
+  const row = await runJob(spec.jobs[0], { dir, spec, baseDataSeed: null, onChild });
+  assert.equal(row.status, 'finished', row.error);
+  assert.deepEqual(verbs, ['train']);
+  assert.equal(typeof row.metrics.fused_effective_rank, 'number'); // the row holds the analysis
+  const inProcess = analysisOf(row.run!);
+  // The same run, its analysis gone (as for a run trained by an older mmc): adopted, analysed by a child.
+  rmSync(join(row.run!, 'eval', 'analysis.json'));
+  verbs.length = 0;
+  const again = await runJob(spec.jobs[0], { dir, spec, baseDataSeed: null, onChild, known: new Set() });
+  assert.equal(again.adopted, true);
+  assert.equal(again.run, row.run);
+  assert.deepEqual(verbs, ['analyze']);
+  assert.deepEqual(analysisOf(row.run!), inProcess);
 });
 
 test('sweep runs the grid × seeds in workers, records a failed job, resumes only what is missing, and plots', () => {

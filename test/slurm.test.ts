@@ -178,11 +178,14 @@ test('distill sweeps: teacher arrays (one task per seed and --teacher-grid value
   const byJob = (rows: Row[]) => Object.fromEntries(rows.map((r) => [r.job, comparable(r)]));
   assert.equal(s.rows.length, 4);
   assert.deepEqual(byJob(s.rows), byJob(sweepJson(local.stdout).rows));
-  // Four teachers (2 seeds × 2 rates) in job order, split at MaxArraySize 3; every job array waits for both.
-  const subs = JSON.parse(readFileSync(join(s.sweep, 'sweep.json'), 'utf8')).slurm.submissions as { kind?: string; seeds?: number[]; teachers?: string[]; after?: string[]; array_job_id: string }[];
+  // Four teachers (2 seeds × 2 rates) in job order, split at the cluster's MaxArraySize (CI's: 3, so
+  // arrays of 3 and 1); every job array waits for all teacher arrays.
+  const slurmSpec = JSON.parse(readFileSync(join(s.sweep, 'sweep.json'), 'utf8')).slurm as { max_array_size: number; submissions: { kind?: string; seeds?: number[]; teachers?: string[]; after?: string[]; array_job_id: string }[] };
+  const subs = slurmSpec.submissions;
+  const chunks = <T>(xs: T[]) => Array.from({ length: Math.ceil(xs.length / slurmSpec.max_array_size) }, (_, i) => xs.slice(i * slurmSpec.max_array_size, (i + 1) * slurmSpec.max_array_size));
   const teacherSubs = subs.filter((x) => x.kind === 'teachers');
-  assert.deepEqual(teacherSubs.map((x) => x.teachers), [['s0-v0', 's1-v0', 's0-v1'], ['s1-v1']]);
-  assert.deepEqual(teacherSubs.map((x) => x.seeds), [[0, 1, 0], [1]]);
+  assert.deepEqual(teacherSubs.map((x) => x.teachers), chunks(['s0-v0', 's1-v0', 's0-v1', 's1-v1']));
+  assert.deepEqual(teacherSubs.map((x) => x.seeds), chunks([0, 1, 0, 1]));
   for (const sub of subs.filter((x) => x.kind !== 'teachers')) assert.deepEqual(sub.after, teacherSubs.map((x) => x.array_job_id));
   assert.deepEqual(readdirSync(join(s.sweep, 'teachers')).sort(), ['s0-v0.json', 's0-v1.json', 's1-v0.json', 's1-v1.json']);
   assert.deepEqual(JSON.parse(readFileSync(join(s.sweep, 'teachers', 's1-v1.json'), 'utf8')).values, { 'train.missing_rate.image': '0.5' });

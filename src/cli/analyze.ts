@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { analyzeRun, DEFAULT_ANALYZE } from '../commands/analyze.js';
+import { analyzeOptions, analyzeRun, DEFAULT_ANALYZE } from '../commands/analyze.js';
 import type { Analysis } from '../run/records/index.js';
 import { loadConfigFile } from '../config/load.js';
 import { selectBackend } from '../backend.js';
@@ -67,7 +67,7 @@ export function analyzeCommand(): Command {
       const tau = positive('--tau', o.tau);
       const kappa = positive('--kappa', o.kappa);
       await selectBackend(config.backend);
-      const a = await analyzeRun(config, run, { ...DEFAULT_ANALYZE, split: o.split ?? config.eval.split, checkpoint: o.checkpoint ?? config.train.select, tau, kappa, seed: o.seed !== undefined ? parseSeed(o.seed) : config.seed });
+      const a = await analyzeRun(config, run, analyzeOptions(config, { split: o.split, checkpoint: o.checkpoint, tau, kappa, seed: o.seed !== undefined ? parseSeed(o.seed) : undefined }));
       if (o.json) printJson(a);
       else process.stdout.write(formatAnalysis(a) + '\n');
     });

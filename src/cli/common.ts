@@ -9,6 +9,7 @@ import type { RunContext } from '../run/context.js';
 import { CHECKPOINTS } from '../run/checkpoint.js';
 import { openRunFolder, type RunFolder } from '../run/run-folder.js';
 import { createLogger } from '../run/logger.js';
+import { analyzeOptions, analyzeRun } from '../commands/analyze.js';
 
 export interface CommonOpts {
   runsDir: string;
@@ -136,6 +137,7 @@ export interface RunOpts extends CommonOpts {
   name?: string;
   resume?: string;
   stopAfter?: string;
+  analyze?: boolean;
 }
 
 export function addRunOptions(cmd: Command, verb: string): Command {
@@ -145,8 +147,22 @@ export function addRunOptions(cmd: Command, verb: string): Command {
     .option('--seed <n>', 'seed (overrides the config)')
     .option('--name <name>', 'run name (overrides the config)')
     .option('--resume <run>', `continue an interrupted ${verb} run from its last checkpoint`)
-    .addOption(new Option('--stop-after <epochs>', 'stop after N epochs of this session, as if interrupted (testing)').hideHelp());
+    .addOption(new Option('--stop-after <epochs>', 'stop after N epochs of this session, as if interrupted (testing)').hideHelp())
+    .option('--analyze', 'once the run has finished, analyse it in this process as `mmc analyze --run RUN` would (eval/analysis.json)');
   return addCommonOptions(cmd);
+}
+
+/**
+ * --analyze: the finished run's analysis with `mmc analyze`'s defaults, in this process, after the run's
+ * result has been printed (so a failure here still leaves the run named). It saves a sweep job a second
+ * process start and, through dataFor's cache, a second dataset load; the backend is the one the run used.
+ */
+export async function analyzeIfAsked(o: RunOpts, result: { run: string; status: string }): Promise<void> {
+  if (!o.analyze || result.status !== 'finished') return;
+  const run = openRunFolder(result.run, o.runsDir);
+  const config = loadConfigFile(join(run.dir, 'config.yaml'), { overrides: o.backend ? [`backend=${o.backend}`] : [] });
+  const a = await analyzeRun(config, run, analyzeOptions(config));
+  if (!o.json) process.stdout.write(`analysis ${a.file}\n`);
 }
 
 /** The run's config: from --resume's saved config.yaml, or --config with overrides. */

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { distill } from '../commands/distill.js';
 import { UsageError } from '../errors.js';
-import { addRunOptions, buildContext, printJson, runConfig, type RunOpts } from './common.js';
+import { addRunOptions, analyzeIfAsked, buildContext, printJson, runConfig, type RunOpts } from './common.js';
 
 interface DistillOpts extends RunOpts {
   teacher?: string;
@@ -28,5 +28,6 @@ export function distillCommand(): Command {
       const s = r.summary as { test?: { accuracy: number } };
       process.stdout.write(`run ${r.run}\nstatus ${r.status}\npairs ${r.pairs.map((p) => `${p.from}→${p.to}`).join(', ')}\n${s.test ? `test accuracy ${(100 * s.test.accuracy).toFixed(1)}%\n` : ''}`);
     }
+    await analyzeIfAsked(o, r);
   });
 }

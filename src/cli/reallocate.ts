@@ -2,7 +2,7 @@ import { VERB_SETS } from '../commands/verb-sets.js';
 import { Command } from 'commander';
 import { reallocate } from '../commands/reallocate.js';
 import { UsageError } from '../errors.js';
-import { addRunOptions, buildContext, printJson, runConfig, type RunOpts } from './common.js';
+import { addRunOptions, analyzeIfAsked, buildContext, printJson, runConfig, type RunOpts } from './common.js';
 
 export function reallocateCommand(): Command {
   const cmd = new Command('reallocate').description('train with Explicit Basis Reallocation (shared g-space, modality discriminator; enables --protocol substitute)');
@@ -19,5 +19,6 @@ export function reallocateCommand(): Command {
       process.stdout.write(`run ${r.run}\nstatus ${r.status}\n${s.test ? `test accuracy ${(100 * s.test.accuracy).toFixed(1)}%\n` : ''}`);
       if (r.ebr) process.stdout.write(`discriminator accuracy ${(100 * r.ebr.disc_acc).toFixed(1)}% (chance ${(100 / Object.keys(r.ebr.ranking).length).toFixed(1)}%); substitutes: ${Object.entries(r.ebr.ranking).map(([m, k]) => `${m}←${k[0]}`).join(', ')}\n`);
     }
+    await analyzeIfAsked(o, r);
   });
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { train } from '../commands/train.js';
 import { UsageError } from '../errors.js';
-import { addRunOptions, buildContext, printJson, runConfig, type RunOpts } from './common.js';
+import { addRunOptions, analyzeIfAsked, buildContext, printJson, runConfig, type RunOpts } from './common.js';
 
 export function trainCommand(): Command {
   const cmd = new Command('train').description('train a multimodal fusion model (vanilla, optionally with modality dropout)');
@@ -18,5 +18,6 @@ export function trainCommand(): Command {
       process.stdout.write(`run ${result.run}\nstatus ${result.status}\n`);
       if (s.test) process.stdout.write(`best epoch ${s.best_epoch}  test accuracy ${(100 * s.test.accuracy).toFixed(1)}%  macro-F1 ${(100 * s.test.macro_f1).toFixed(1)}%  ${Math.round(s.samples_per_s ?? 0)} samples/s (${ctx.backend.name})\n`);
     }
+    await analyzeIfAsked(o, result);
   });
 }

@@ -40,6 +40,12 @@ export const DEFAULT_ANALYZE: Omit<AnalyzeOptions, 'split' | 'checkpoint' | 'see
   missingRates: DEFAULT_MISSING_RATES,
 };
 
+/** `mmc analyze`'s settings for a run: the defaults, the run's eval split, selected checkpoint and seed, then `o`. */
+export function analyzeOptions(config: Config, o: Partial<AnalyzeOptions> = {}): AnalyzeOptions {
+  const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<AnalyzeOptions>;
+  return { ...DEFAULT_ANALYZE, split: config.eval.split, checkpoint: config.train.select, seed: config.seed, ...given };
+}
+
 type Inputs = Record<string, tf.Tensor2D>;
 
 /** The analysis itself, on a model and data already in memory (tests call this directly). */

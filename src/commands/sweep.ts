@@ -265,6 +265,16 @@ export interface JobContext {
   onChild?: OnChild;
 }
 
+/** A run verb's --json result line ({ run, status }), or null when it printed none. */
+function trainedRun(stdout: string): { run: string; status: string } | null {
+  try {
+    const r = JSON.parse(stdout) as { run?: unknown; status?: unknown };
+    return typeof r.run === 'string' && typeof r.status === 'string' ? { run: r.run, status: r.status } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** One job, as a local worker and a Slurm task both run it: train (or adopt/resume its run), analyse, and read the row back from the run folder. */
 export async function runJob(job: SweepSpec['jobs'][number], c: JobContext): Promise<SweepRow> {
   const { dir, spec, backend } = c;
@@ -282,7 +292,9 @@ export async function runJob(job: SweepSpec['jobs'][number], c: JobContext): Pro
   } else {
     const resume = c.resumeInterrupted ? resumableRun(runs) : null;
     let args: string[];
-    if (resume) args = [spec.command, '--resume', resume, ...common];
+    // The analysis runs in the training process (--analyze): one process start and dataset load less per job.
+    const analyzeHere = spec.analyze ? ['--analyze'] : [];
+    if (resume) args = [spec.command, '--resume', resume, ...analyzeHere, ...common];
     else {
       const extra: string[] = [];
       if (spec.command === 'distill') {
@@ -297,14 +309,21 @@ export async function runJob(job: SweepSpec['jobs'][number], c: JobContext): Pro
           return row;
         }
       }
-      args = [spec.command, '--config', join(dir, spec.config), ...sets.flatMap((s) => ['--set', s]), ...extra, '--seed', String(job.seed), '--name', `${spec.name}-${job.id}`, ...common];
+      args = [spec.command, '--config', join(dir, spec.config), ...sets.flatMap((s) => ['--set', s]), ...extra, '--seed', String(job.seed), '--name', `${spec.name}-${job.id}`, ...analyzeHere, ...common];
     }
     const t = await runChild(args, c.onChild);
+    const trained = trainedRun(t.stdout);
     if (t.code !== 0) {
-      row.error = t.stderr.trim().split('\n').at(-1) || `exit ${t.code}`;
+      const why = t.stderr.trim().split('\n').at(-1) || `exit ${t.code}`;
+      // The run finished and printed its result; the analysis after it failed.
+      if (trained?.status === 'finished' && spec.analyze) return { ...row, run: trained.run, error: `analyze: ${why}`, metrics: rowMetrics(readSummary(join(trained.run, 'summary.json')) ?? {}, null) };
+      row.error = why;
       return row;
     }
-    const trained = JSON.parse(t.stdout) as { run: string; status: string };
+    if (!trained) {
+      row.error = `${spec.command} printed no result`;
+      return row;
+    }
     run = trained.run;
     if (trained.status !== 'finished') {
       row.run = run;
@@ -317,7 +336,8 @@ export async function runJob(job: SweepSpec['jobs'][number], c: JobContext): Pro
     row.error = 'stopped before its analysis';
     return row;
   }
-  if (spec.analyze) {
+  // An adopted run, or one trained by an earlier mmc without --analyze, is analysed here.
+  if (spec.analyze && !existsSync(join(run, 'eval', ANALYSIS_FILE))) {
     const a = await runChild(['analyze', '--run', run, '--json', ...(backend ? ['--backend', backend] : [])], c.onChild);
     if (a.code !== 0) {
       row.error = `analyze: ${a.stderr.trim().split('\n').at(-1)}`;
