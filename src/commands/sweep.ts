@@ -1,4 +1,4 @@
-// `mmc sweep`: the cross product of --grid values × seeds, each job a `mmc train` (then `mmc analyze`)
+// `mmc sweep`: the cross product of --grid values × seeds, each job a `mmc train --analyze`
 // child process, W at a time (wasm uses one core per process). One result line per job in
 // results.jsonl, appended by this process only; `--resume` reruns the jobs without a finished line.
 import { spawn, type ChildProcess } from 'node:child_process';

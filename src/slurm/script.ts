@@ -1,5 +1,5 @@
 // The batch script of one job array. Each task runs exactly what a local sweep worker runs (the
-// job's mmc train|distill|reallocate, then mmc analyze) through `mmc sweep --task`, which `exec`
+// job's mmc train|distill|reallocate --analyze) through `mmc sweep --task`, which `exec`
 // makes the batch shell itself, so the USR2 that --signal=B:… sends before the time limit reaches
 // mmc: it saves, requeues the task, and the requeued task resumes the run.
 import type { SlurmOptions } from './options.js';
