@@ -13,6 +13,7 @@ import { disposeSplit, toTensors, type TensorSplit } from '../core/tensors.js';
 import { writeFileAtomic, writeJsonAtomic, appendJsonl, filterJsonl } from '../run/atomic.js';
 import { checkpointDir, loadCheckpoint, readCheckpointSpec, saveCheckpoint } from '../run/checkpoint.js';
 import type { RunContext } from '../run/context.js';
+import { closeLogFile, type Logger } from '../run/logger.js';
 import { readEnv, readSummary, type RunSummary } from '../run/records/index.js';
 import { captureEnv } from '../run/env.js';
 import { createProgress } from '../run/progress.js';
@@ -112,16 +113,17 @@ async function trainLocked(ctx: RunContext, o: TrainOptions, folder: RunFolder, 
     folder.updateRun({ status: 'interrupted', ended: new Date().toISOString() });
     unlock();
   });
+  const log = ctx.makeLogger(folder.path('log.jsonl'));
   try {
-    return await trainRun(ctx, o, folder, { config, dataset, spec, binary });
+    return await trainRun(ctx, o, folder, { config, dataset, spec, binary, log });
   } finally {
     offAbort?.();
+    closeLogFile(log);
   }
 }
 
-async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: { config: Config; dataset: ReturnType<typeof dataFor>; spec: ReturnType<typeof modelSpec>; binary: boolean }): Promise<TrainResult> {
-  const { config, dataset, spec, binary } = c;
-  const log = ctx.makeLogger(folder.path('log.jsonl'));
+async function trainRun(ctx: RunContext, o: TrainOptions, folder: RunFolder, c: { config: Config; dataset: ReturnType<typeof dataFor>; spec: ReturnType<typeof modelSpec>; binary: boolean; log: Logger }): Promise<TrainResult> {
+  const { config, dataset, spec, binary, log } = c;
   const blas = ctx.backend.native;
   log.info(
     { backend: ctx.backend.name, package: ctx.backend.package, tfjs: ctx.backend.versions['tfjs-core'], skipped: ctx.backend.tried.map((t) => t.package), ...(blas ? { blas: blas.blas_config, blas_core: blas.blas_core, threads: blas.threads } : {}) },

@@ -1,5 +1,5 @@
 // pino to two places: readable one-line records on standard error, JSON lines to log.jsonl.
-import { openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 
@@ -35,9 +35,27 @@ export interface LoggerOptions {
   quiet?: boolean; // nothing below warn on standard error
 }
 
+/** Each logger's log file descriptor, for closeLogFile. */
+const logFiles = new WeakMap<Logger, number>();
+
 export function createLogger(o: LoggerOptions = {}): Logger {
   const level = o.level ?? 'info';
   const streams: pino.StreamEntry[] = [{ level: (o.quiet ? 'warn' : level) as pino.Level, stream: humanStream(o.stderr ?? process.stderr) }];
-  if (o.file) streams.push({ level: 'debug', stream: pino.destination({ dest: openSync(o.file, 'a'), sync: true }) });
-  return pino({ level: 'debug', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.multistream(streams));
+  const fd = o.file ? openSync(o.file, 'a') : null;
+  if (fd !== null) streams.push({ level: 'debug', stream: pino.destination({ dest: fd, sync: true }) });
+  const log = pino({ level: 'debug', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.multistream(streams));
+  if (fd !== null) logFiles.set(log, fd);
+  return log;
+}
+
+/**
+ * Closes a logger's log file (writes are synchronous, so nothing is pending); the logger must not
+ * write again. A process that runs many jobs (a sweep's job worker) would otherwise keep one open
+ * file per run.
+ */
+export function closeLogFile(log: Logger): void {
+  const fd = logFiles.get(log);
+  if (fd === undefined) return;
+  logFiles.delete(log);
+  closeSync(fd);
 }

@@ -151,7 +151,9 @@ test('linear probe: near-zero loss on separable features, chance-level loss on p
   const n = 300;
   const y = Int32Array.from({ length: n }, () => r.int(3));
   const sep = Float32Array.from({ length: n * 3 }, (_, i) => (Math.floor(i / 3) < n && i % 3 === y[Math.floor(i / 3)] ? 3 : 0) + 0.1 * r.normal());
+  const tensors = tf.memory().numTensors;
   const good = await linearProbe(sep.slice(0, 200 * 3), y.slice(0, 200), sep.slice(200 * 3), y.slice(200), 3, 3);
+  assert.equal(tf.memory().numTensors, tensors, 'the probe leaves no tensor behind');
   assert.ok(good.cross_entropy < 0.2 && good.accuracy === 1, JSON.stringify(good));
   const noise = r.normals(n * 3);
   const bad = await linearProbe(noise.slice(0, 200 * 3), y.slice(0, 200), noise.slice(200 * 3), y.slice(200), 3, 3);

@@ -34,9 +34,11 @@ export async function linearProbe(train: Float32Array, yTrain: Int32Array, evalX
   };
   const xT = standardise(train, nT);
   const xE = standardise(evalX, nE);
-  const yT = tf.oneHot(tf.tensor1d(yTrain, 'int32'), classes);
-  const w = tf.variable(tf.zeros([d, classes]), true, `probe-w-${Math.random().toString(36).slice(2)}`);
-  const b = tf.variable(tf.zeros([classes]), true, `probe-b-${Math.random().toString(36).slice(2)}`);
+  // Only the variables and yT outlive these tidies: the label and zero tensors they come from would
+  // otherwise stay (3 tensors per probe, which a process running many jobs would pile up).
+  const yT = tf.tidy(() => tf.oneHot(tf.tensor1d(yTrain, 'int32'), classes));
+  const w = tf.tidy(() => tf.variable(tf.zeros([d, classes]), true, `probe-w-${Math.random().toString(36).slice(2)}`));
+  const b = tf.tidy(() => tf.variable(tf.zeros([classes]), true, `probe-b-${Math.random().toString(36).slice(2)}`));
   const params = new Map([
     ['w', w],
     ['b', b],
