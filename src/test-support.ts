@@ -10,7 +10,7 @@ import { loadNative, NativeUnavailable } from './native/addon.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const QUICK_CONFIG = fileURLToPath(new URL('../../configs/synthetic/quick.yaml', import.meta.url));
-export const MMC_BIN = fileURLToPath(new URL('../../bin/mmc', import.meta.url));
+export { MMC_BIN } from './bin-path.js';
 
 /** What `--backend auto` picks on this machine (no tfjs-node here): native when it loads, else wasm. */
 export function autoBackend(): 'native' | 'wasm' {

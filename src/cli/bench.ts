@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../backend.js';
 import type { BackendChoice } from '../config/schema.js';
@@ -8,6 +7,7 @@ import { setFastOps } from '../core/ops/dense.js';
 import { UsageError } from '../errors.js';
 import type { NativeInfo } from '../native/addon.js';
 import { backendOption, parseThreads, printJson, quietOption, threadsOption } from './common.js';
+import { MMC_BIN } from '../bin-path.js';
 
 interface BenchOpts {
   model: BenchModel;
@@ -39,7 +39,6 @@ type BenchOut = {
   unset?: { mmc: BenchResult; reference: ReferenceResult[]; ratio: number }; // the same pair with BLAS_ENV unset
 };
 
-const MMC_BIN = fileURLToPath(new URL('../../../bin/mmc', import.meta.url));
 
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);

@@ -70,6 +70,9 @@ export function loadWithOverrides(file: string, sets: string[], extra: { seed?: 
 
 let stopRequested = false;
 let handlersInstalled = false;
+
+/** Whether a SIGINT/SIGTERM has asked this process to stop (a job worker then takes no further job). */
+export const stopWasRequested = (): boolean => stopRequested;
 const abortHooks = new Set<() => void>();
 
 /**

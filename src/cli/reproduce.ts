@@ -13,6 +13,7 @@ interface ReproduceOpts extends SlurmCliOpts {
   full?: boolean;
   out?: string;
   workers: string;
+  processPerJob?: boolean;
   only?: string;
   seeds?: string;
   backend?: string;
@@ -27,7 +28,8 @@ export function reproduceCommand(): Command {
     .option('--quick', 'smaller data, epochs and grids, 3 seeds: 8-30 minutes on 2 cores depending on the machine (the default; docs/reproduce.md)')
     .option('--full', "docs/results.md's grids and data: 10 seeds per method comparison (5 for theory), each protocol method tuned on validation first, Tables 5-6, weak-only models: 1,790 runs (--plan lists them), about 4.2 hours on 2 cores with --workers 2 on the native backend (projected from a timed --seeds 2 run, docs/reproduce.md); use --only or --executor slurm to split it")
     .option('--out <dir>', 'output folder (default runs/reproduce-quick or runs/reproduce-full); rerunning resumes it')
-    .option('--workers <n>', 'jobs run at once (one process each; local executor)', '2')
+    .option('--workers <n>', 'jobs run at once (local executor): each worker a process that runs job after job', '2')
+    .option('--process-per-job', 'local executor: a new process for every job instead of warm job workers (slower; docs/cli.md)')
     .addOption(new Option('--executor <e>', 'local worker processes, or every sweep as Slurm job arrays at once (docs/slurm.md)').choices(['local', 'slurm']).default('local'))
     .option('--only <ids>', `comma-separated experiment ids (${EXPERIMENTS.map((e) => e.id).join(', ')})`)
     .option('--seeds <n>', "seeds per grid point for every experiment instead of the registry's (quick 3, full 5); with n seeds the smallest two-sided Wilcoxon p is 2/2^n, so p < 0.05 needs 6")
@@ -52,7 +54,7 @@ export function reproduceCommand(): Command {
         return;
       }
       const log = createLogger({ level: o.quiet ? 'warn' : 'info' });
-      const r = await reproduce({ mode, out: o.out ?? `runs/reproduce-${mode}`, workers, backend: o.backend, only, seeds, log, ...(o.executor === 'slurm' ? { slurm: { flags: slurmFlags(o) } } : {}) });
+      const r = await reproduce({ mode, out: o.out ?? `runs/reproduce-${mode}`, workers, processPerJob: o.processPerJob, backend: o.backend, only, seeds, log, ...(o.executor === 'slurm' ? { slurm: { flags: slurmFlags(o) } } : {}) });
       if (o.json) printJson(r);
       else {
         process.stdout.write(r.headline + '\n');

@@ -36,6 +36,7 @@ interface SweepOpts extends SlurmCliOpts {
   task?: string;
   submission?: string;
   threads?: string;
+  processPerJob?: boolean;
 }
 
 const int = (flag: string, v: string, min: number) => {
@@ -81,7 +82,8 @@ export function sweepCommand(): Command {
     .option('--grid <key=v1,v2>', 'a grid axis (repeatable); list values keep their brackets: modalities=[a,b],[a,b,c]', collect, [])
     .option('--set <key=value>', 'override for every job (repeatable)', collect, [])
     .option('--seeds <n>', 'seeds per grid point (0 … n−1)', '3')
-    .option('--workers <w>', 'jobs at once (one process each; local executor)', '2')
+    .option('--workers <w>', 'jobs at once (local executor): each worker a process that runs job after job', '2')
+    .option('--process-per-job', 'local executor: a new process for every job instead of warm job workers (slower; docs/cli.md)')
     .addOption(new Option('--command <c>', 'what each job runs').choices(['train', 'distill', 'reallocate']).default('train'))
     .option('--name <name>', 'sweep name (default: the config\'s name)')
     .option('--runs-dir <dir>', 'where the sweep folder goes', 'runs')
@@ -130,7 +132,7 @@ export function sweepCommand(): Command {
         submitUnfinished({ dir, spec, flags: slurmFlags(o), backend: o.backend, log });
         return finishSlurm(dir, spec, o, log);
       }
-      const rows = await runSweep(sweep.dir, sweep.spec, { workers, backend: o.backend, log });
+      const rows = await runSweep(sweep.dir, sweep.spec, { workers, backend: o.backend, log, processPerJob: o.processPerJob });
       if (o.json) printJson({ sweep: sweep.dir, rows });
       else process.stdout.write(`sweep ${sweep.dir}\n${summaryTable(rows, sweep.spec.grid.map((g) => g.key))}\n`);
       if (rows.some((r) => r.status === 'failed')) process.exitCode = 1;

@@ -5,7 +5,7 @@ import { FusionModel, type EncoderSpec, type ModelSpec } from '../core/model.js'
 import { Rng } from '../core/rng.js';
 import { loadCheckpoint } from '../run/checkpoint.js';
 import { UsageError } from '../errors.js';
-import { loadDataset } from '../data/registry.js';
+import { DATASETS, loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/types.js';
 
 export function modelSpec(c: Config, d: Dataset): ModelSpec {
@@ -88,6 +88,15 @@ export function dataFor(c: Config): Dataset {
     });
   }
   return d;
+}
+
+/**
+ * Drops the loaded datasets read from files (avmnist, folder), keeping the embedded ones, which
+ * are generated from their config alone: a process that runs job after job (a sweep's job worker)
+ * then reads a user's files afresh for each job, as a new process would.
+ */
+export function forgetFileDatasets(): void {
+  for (const key of [...cache.keys()]) if (!DATASETS[(JSON.parse(key) as Config['dataset']).name].embedded) cache.delete(key);
 }
 
 /** All modality names of the config's dataset (loads a folder dataset's manifest if need be). */

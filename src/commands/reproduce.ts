@@ -30,6 +30,7 @@ export interface ReproduceOptions {
   mode: Mode;
   out: string;
   workers: number;
+  processPerJob?: boolean; // local sweeps: a new process per job instead of job workers
   backend?: string;
   only?: string[]; // experiment ids
   seeds?: number; // seeds per grid point for every experiment, instead of the registry's
@@ -141,7 +142,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
     const runOne = async (s: { id: string; dir: string; spec: SweepSpec; claim: string }, label: string) => {
       const t = performance.now();
       o.log.info(`reproduce ${label} ${s.id}: ${s.spec.jobs.length} jobs — ${s.claim}`);
-      const rows = await runSweep(s.dir, s.spec, { workers: o.workers, backend: o.backend, log: o.log });
+      const rows = await runSweep(s.dir, s.spec, { workers: o.workers, backend: o.backend, log: o.log, processPerJob: o.processPerJob });
       failed += rows.filter((r) => r.status === 'failed').length;
       progress.seconds[s.id] = (progress.seconds[s.id] ?? 0) + (performance.now() - t) / 1000;
       save();

@@ -1,11 +1,10 @@
-// `mmc sweep`: the cross product of --grid values × seeds, each job a `mmc train --analyze`
-// child process, W at a time (wasm uses one core per process). One result line per job in
-// results.jsonl, appended by this process only; `--resume` reruns the jobs without a finished line.
-import { spawn, type ChildProcess } from 'node:child_process';
+// `mmc sweep`: the cross product of --grid values × seeds, each job a `mmc train --analyze` command
+// line run by one of W job workers (warm processes, one job at a time each; or a new process per job).
+// One result line per job in results.jsonl, appended by this process only; `--resume` reruns the
+// jobs without a finished line.
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load.js';
 import { VERB_SETS } from './verb-sets.js';
 import { crossProduct, sameValues, type GridAxis } from '../config/grid.js';
@@ -17,8 +16,7 @@ import { ANALYSIS_FILE } from '../run/records/analysis.js';
 import { stamp } from '../run/run-folder.js';
 import { groupStats } from '../stats/table.js';
 import { teacherName, teacherOf, type TeacherJob } from './sweep-teachers.js';
-
-const MMC_BIN = fileURLToPath(new URL('../../../bin/mmc', import.meta.url));
+import { execProcess, jobWorker, type Exec, type OnChild } from './job-worker-pool.js';
 
 export function createSweep(o: { configPath: string; sets: string[]; grid: GridAxis[]; seeds: number; varyDataSeed: boolean; analyze: boolean; name?: string; runsDir: string; command?: 'train' | 'distill' | 'reallocate'; teacherConfig?: string; teacherSets?: string[]; teacherGrid?: string[]; argv?: string[] }): { dir: string; spec: SweepSpec } {
   if (o.command === 'distill' && !o.teacherConfig) throw new UsageError('--command distill needs --teacher-config FILE (the teacher trained for each seed)');
@@ -64,21 +62,7 @@ export function openSweep(ref: string, runsDir: string): { dir: string; spec: Sw
   throw new UsageError(`sweep not found: ${ref} (no sweep.json there)`);
 }
 
-/** What a job's children report to (a Slurm task forwards its signal to the running child). */
-export type OnChild = (child: ChildProcess | null) => void;
-
-function runChild(args: string[], onChild?: OnChild): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolveP) => {
-    const p = spawn(process.execPath, [MMC_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    onChild?.(p);
-    p.on('close', () => onChild?.(null));
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolveP({ code, stdout, stderr }));
-  });
-}
+export type { OnChild };
 
 /** The numbers a row keeps from a run's summary and analysis (flat, for CSV and plots). */
 export function rowMetrics(summary: Record<string, unknown>, a: Analysis | null): Record<string, number | null> {
@@ -145,9 +129,9 @@ export function knownTeacher(dir: string, t: TeacherJob): string | null {
 }
 
 /** Trains a teacher (a child process); resolves to its run folder. */
-export async function trainTeacher(dir: string, spec: SweepSpec, t: TeacherJob, dataSeed: number | null, o: { backend?: string; threads?: number; onChild?: OnChild }): Promise<string> {
+export async function trainTeacher(dir: string, spec: SweepSpec, t: TeacherJob, dataSeed: number | null, o: { backend?: string; threads?: number; onChild?: OnChild; exec?: Exec }): Promise<string> {
   const what = teacherName(t);
-  const c = await runChild(teacherArgs(dir, spec, t, dataSeed, o), o.onChild);
+  const c = await (o.exec ?? execProcess)(teacherArgs(dir, spec, t, dataSeed, o), o.onChild);
   if (c.code !== 0) throw new Error(`${what}: ${c.stderr.trim().split('\n').at(-1)}`);
   const out = JSON.parse(c.stdout) as { run: string; status: string };
   if (out.status !== 'finished') throw new Error(`${what}: run ${out.status}`);
@@ -156,7 +140,7 @@ export async function trainTeacher(dir: string, spec: SweepSpec, t: TeacherJob, 
 
 /** Distill sweeps: one teacher per seed (and teacher_grid values), trained on first use and remembered in teachers.jsonl. */
 const teacherRuns = new Map<string, Promise<string>>();
-function teacherFor(dir: string, spec: SweepSpec, t: TeacherJob, dataSeed: number | null, backend: string | undefined): Promise<string> {
+function teacherFor(dir: string, spec: SweepSpec, t: TeacherJob, dataSeed: number | null, o: { backend?: string; exec?: Exec }): Promise<string> {
   const key = `${dir}#${t.tag}`;
   const known = knownTeacher(dir, t);
   if (known) return Promise.resolve(known);
@@ -164,7 +148,7 @@ function teacherFor(dir: string, spec: SweepSpec, t: TeacherJob, dataSeed: numbe
     teacherRuns.set(
       key,
       (async () => {
-        const run = await trainTeacher(dir, spec, t, dataSeed, { backend });
+        const run = await trainTeacher(dir, spec, t, dataSeed, o);
         appendJsonl(join(dir, 'teachers.jsonl'), { seed: t.seed, ...(Object.keys(t.values).length ? { values: t.values } : {}), run });
         return run;
       })(),
@@ -263,6 +247,7 @@ export interface JobContext {
   stop?: () => boolean; // Slurm: a signal asked the task to stop; no further child starts
   teacherFromTask?: boolean; // Slurm distill tasks: the seed's teacher comes from its teacher task (teachers/s<seed>.json)
   onChild?: OnChild;
+  exec?: Exec; // where the job's command lines run (a local sweep's job worker); a new process each by default
 }
 
 /** A run verb's --json result line ({ run, status }), or null when it printed none. */
@@ -278,6 +263,7 @@ function trainedRun(stdout: string): { run: string; status: string } | null {
 /** One job, as a local worker and a Slurm task both run it: train (or adopt/resume its run), analyse, and read the row back from the run folder. */
 export async function runJob(job: SweepSpec['jobs'][number], c: JobContext): Promise<SweepRow> {
   const { dir, spec, backend } = c;
+  const exec = c.exec ?? execProcess;
   const sets = [...spec.sets, ...Object.entries(job.values).map(([k, v]) => `${k}=${v}`)];
   const dataSeed = dataSeedFor(spec, c.baseDataSeed, job.seed);
   if (dataSeed !== null) sets.push(`dataset.seed=${dataSeed}`);
@@ -303,7 +289,7 @@ export async function runJob(job: SweepSpec['jobs'][number], c: JobContext): Pro
           const teacher = teacherOf(spec, job);
           const known = c.teacherFromTask ? knownTeacher(dir, teacher) : null;
           if (c.teacherFromTask && !known) throw new Error(`${teacherName(teacher)} has not finished (its teacher task failed or was cancelled; see tasks/teacher-${teacher.tag}.json)`);
-          extra.push('--teacher', known ?? (await teacherFor(dir, spec, teacher, dataSeed, backend)));
+          extra.push('--teacher', known ?? (await teacherFor(dir, spec, teacher, dataSeed, { backend, exec: c.exec })));
         } catch (e) {
           row.error = (e as Error).message;
           return row;
@@ -311,7 +297,7 @@ export async function runJob(job: SweepSpec['jobs'][number], c: JobContext): Pro
       }
       args = [spec.command, '--config', join(dir, spec.config), ...sets.flatMap((s) => ['--set', s]), ...extra, '--seed', String(job.seed), '--name', `${spec.name}-${job.id}`, ...analyzeHere, ...common];
     }
-    const t = await runChild(args, c.onChild);
+    const t = await exec(args, c.onChild);
     const trained = trainedRun(t.stdout);
     if (t.code !== 0) {
       const why = t.stderr.trim().split('\n').at(-1) || `exit ${t.code}`;
@@ -338,7 +324,7 @@ export async function runJob(job: SweepSpec['jobs'][number], c: JobContext): Pro
   }
   // An adopted run, or one trained by an earlier mmc without --analyze, is analysed here.
   if (spec.analyze && !existsSync(join(run, 'eval', ANALYSIS_FILE))) {
-    const a = await runChild(['analyze', '--run', run, '--json', ...(backend ? ['--backend', backend] : [])], c.onChild);
+    const a = await exec(['analyze', '--run', run, '--json', ...(backend ? ['--backend', backend] : [])], c.onChild);
     if (a.code !== 0) {
       row.error = `analyze: ${a.stderr.trim().split('\n').at(-1)}`;
       row.metrics = rowMetrics(readSummary(join(run, 'summary.json')) ?? {}, null);
@@ -353,21 +339,22 @@ export async function runJob(job: SweepSpec['jobs'][number], c: JobContext): Pro
   return row.adopted ? { ...done, adopted: true } : done;
 }
 
-export async function runSweep(dir: string, spec: SweepSpec, o: { workers: number; backend?: string; log: Logger }): Promise<SweepRow[]> {
+export async function runSweep(dir: string, spec: SweepSpec, o: { workers: number; backend?: string; log: Logger; processPerJob?: boolean }): Promise<SweepRow[]> {
   const resultsPath = join(dir, 'results.jsonl');
   repairJsonl(resultsPath);
   const rows = readSweepRows(dir);
   const done = new Set(rows.filter((r) => r.status === 'finished').map((r) => r.job));
   const known = new Set(rows.map((r) => r.run).filter((r): r is string => !!r));
-  const todo = spec.jobs.filter((j) => !done.has(j.id));
+  // Seed by seed: a seed's jobs share its data seed, so a job worker generates each dataset once.
+  const todo = spec.jobs.filter((j) => !done.has(j.id)).sort((a, b) => a.seed - b.seed);
   const baseDataSeed = baseDataSeedOf(dir, spec);
   o.log.info({ sweep: spec.id, jobs: spec.jobs.length, done: done.size, todo: todo.length, workers: o.workers }, `sweep ${spec.id}: ${todo.length} of ${spec.jobs.length} jobs to run`);
   let next = 0;
   let finished = 0;
-  const worker = async () => {
+  const slot = async (exec: Exec) => {
     while (next < todo.length) {
       const job = todo[next++];
-      const row = await runJob(job, { dir, spec, baseDataSeed, backend: o.backend, known });
+      const row = await runJob(job, { dir, spec, baseDataSeed, backend: o.backend, known, exec });
       appendJsonl(resultsPath, row);
       finished++;
       const label = Object.entries(job.values).map(([k, v]) => `${k}=${v}`).join(' ');
@@ -375,7 +362,12 @@ export async function runSweep(dir: string, spec: SweepSpec, o: { workers: numbe
       else o.log.warn(`[${finished}/${todo.length}] ${job.id} ${label} seed ${job.seed} failed: ${row.error}`);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, o.workers) }, worker));
+  const workers = Array.from({ length: Math.max(1, o.workers) }, () => (o.processPerJob ? { exec: execProcess, close: () => {} } : jobWorker()));
+  try {
+    await Promise.all(workers.map((w) => slot(w.exec)));
+  } finally {
+    for (const w of workers) w.close();
+  }
   return writeSweepTables(dir, spec);
 }
 

@@ -3,7 +3,6 @@
 // array job id when sbatch answers.
 import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { knownTeacher } from '../commands/sweep.js';
 import { teachersOf } from '../commands/sweep-teachers.js';
 import { loadConfigFile } from '../config/load.js';
@@ -14,8 +13,8 @@ import { maxArraySize, sbatch, slurmConfig } from './client.js';
 import { slurmOptions, type SlurmFlags, type SlurmOptions } from './options.js';
 import { ENDED, sweepStatus } from './status.js';
 import { batchScript } from './script.js';
+import { MMC_BIN } from '../bin-path.js';
 
-const MMC_BIN = fileURLToPath(new URL('../../../bin/mmc', import.meta.url));
 
 export interface SubmitInput {
   dir: string;
