@@ -26,7 +26,7 @@ export function reproduceCommand(): Command {
   return addSlurmOptions(new Command('reproduce'))
     .description("run the paper's experiments that mmc covers (theory, KD, EBR, missing rates, substitution, polysemanticity, fusion operators) on synthetic data and avmnist-mini, then write the report")
     .option('--quick', 'smaller data, epochs and grids, 3 seeds: 8-30 minutes on 2 cores depending on the machine (the default; docs/reproduce.md)')
-    .option('--full', "docs/results.md's grids and data: 10 seeds per method comparison (5 for theory), each protocol method tuned on validation first, Tables 5-6, weak-only models: 1,790 runs (--plan lists them), about 3.1 hours on 2 cores with --workers 2 on the native backend (projected from timed parts, docs/reproduce.md); use --only or --executor slurm to split it")
+    .option('--full', "docs/results.md's grids and data: 10 seeds per method comparison (5 for theory), each protocol method tuned on validation first, Tables 5-6, weak-only models: 1,790 runs (--plan lists them), about 3 hours on 2 cores with --workers 2 on the native backend (projected from timed parts, docs/reproduce.md); use --only or --executor slurm to split it")
     .option('--out <dir>', 'output folder (default runs/reproduce-quick or runs/reproduce-full); rerunning resumes it')
     .option('--workers <n>', 'jobs run at once (local executor): each worker a process that runs job after job', '2')
     .option('--process-per-job', 'local executor: a new process for every job instead of warm job workers (slower; docs/cli.md)')
