@@ -49,9 +49,8 @@ async function runOne(argv: string[]): Promise<void> {
   const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
   process.exitCode = undefined;
   forgetFileDatasets();
-  const tensors = tf.memory().numTensors;
-  const retire = code !== 0 || tensors !== 0 || stopWasRequested() || orphaned;
-  const reply: JobReply = { code, stdout: out.join(''), stderr: err.join(''), retire, tensors };
+  const retire = code !== 0 || tf.memory().numTensors !== 0 || stopWasRequested() || orphaned;
+  const reply: JobReply = { code, stdout: out.join(''), stderr: err.join(''), retire };
   if (!process.connected) process.exit(0);
   process.send!(reply, () => {
     busy = false;

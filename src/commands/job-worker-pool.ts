@@ -19,7 +19,6 @@ export interface JobRequest {
 export interface JobReply extends JobOutput {
   code: number;
   retire: boolean; // the worker exits after this reply (the job failed, left tensors, or a signal came)
-  tensors: number; // tensors left after the job (0 unless something leaked)
 }
 
 /** What a job's processes report to (a Slurm task forwards its signal to the running child). */
